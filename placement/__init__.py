@@ -1,0 +1,68 @@
+"""placement: decide where AI compute goes.
+
+Training clusters go whole to sites with power, density and liquid cooling; inference capacity
+goes near users. A mixed-integer program (OR-Tools) minimises annual cost plus a latency
+penalty and reports how far from optimal its answer is proven to be.
+
+    import placement as pl
+    scn = pl.datasets.us_small()
+    res = pl.solve(scn)
+    pl.verify(scn, res)
+"""
+
+from placement import io
+from placement.errors import PlacementError, ScenarioError, SolverOptionError, VerificationError
+from placement.result import Assignment, CostBreakdown, Kpis, PlacementResult, SiteLoad, Status
+from placement.schema import (
+    Economics,
+    InferenceProfile,
+    NetworkSettings,
+    Region,
+    Rules,
+    Scenario,
+    Site,
+    TrainingCluster,
+    capital_recovery_factor,
+)
+from placement.solve import FORMULATIONS, SOLVERS, solve
+from placement.verify import verify
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Bundled datasets load on first use, so `import placement` stays light.
+    if name == "datasets":
+        import importlib
+
+        return importlib.import_module("placement.datasets")
+    raise AttributeError(f"module 'placement' has no attribute {name!r}")
+
+
+__all__ = [
+    "FORMULATIONS",
+    "SOLVERS",
+    "Assignment",
+    "CostBreakdown",
+    "Economics",
+    "InferenceProfile",
+    "Kpis",
+    "NetworkSettings",
+    "PlacementError",
+    "PlacementResult",
+    "Region",
+    "Rules",
+    "Scenario",
+    "ScenarioError",
+    "Site",
+    "SiteLoad",
+    "SolverOptionError",
+    "Status",
+    "TrainingCluster",
+    "VerificationError",
+    "capital_recovery_factor",
+    "datasets",
+    "io",
+    "solve",
+    "verify",
+]

@@ -1,0 +1,220 @@
+"""Infeasibility that can be seen before solving, explained in words.
+
+Each check is a necessary condition for feasibility; a message names the culprit (region,
+cluster, rule) and the numbers behind the verdict. An empty list proves nothing: the solver may
+still find the problem infeasible, and then the status says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from placement.data import ModelData
+from placement.network import nearest_rtt_ms
+from placement.schema import Scenario
+
+
+def diagnose(data: ModelData, *, single_source: bool = False) -> list[str]:
+    """Messages explaining why the problem cannot be feasible (empty if none is seen)."""
+    scenario = data.scenario
+    messages: list[str] = []
+    messages += _clusters_that_fit_nowhere(scenario, data)
+    if data.unserved_cost is None:
+        messages += _regions_without_site(scenario, data)
+    messages += _capacity_shortfall(scenario, data)
+    messages += _liquid_shortfall(scenario, data)
+    messages += _rule_conflicts(scenario, data, single_source)
+    return messages
+
+
+def _clusters_that_fit_nowhere(scenario: Scenario, data: ModelData) -> list[str]:
+    placed = np.zeros(data.n_clusters, dtype=bool)
+    placed[data.training.other] = True
+    messages = []
+    open_sites = [s for s, ub in zip(scenario.sites, data.sites.open_ub, strict=True) if ub > 0]
+    for k in np.flatnonzero(~placed):
+        cluster = scenario.training[k]
+        messages.append(
+            f"training cluster {cluster.id!r} fits no site: "
+            + _why_cluster_fits_nowhere(cluster, open_sites)
+        )
+    return messages
+
+
+def _why_cluster_fits_nowhere(cluster, sites) -> str:
+    if not sites:
+        return "every site is forbidden"
+    dense_ok = [s for s in sites if cluster.rack_density_kw <= s.max_rack_density_kw]
+    if not dense_ok:
+        best = max(s.max_rack_density_kw for s in sites)
+        return (
+            f"its rack density {cluster.rack_density_kw:g} kW exceeds every site's maximum "
+            f"(highest {best:g} kW)"
+        )
+    cool_ok = [
+        s
+        for s in dense_ok
+        if cluster.rack_density_kw <= s.air_cooling_limit_kw or s.liquid_cooling_available
+    ]
+    if not cool_ok:
+        return (
+            f"at {cluster.rack_density_kw:g} kW per rack it needs liquid cooling, and none of "
+            f"the {len(dense_ok)} site(s) dense enough allows liquid cooling"
+        )
+
+    def facility(s) -> float:
+        pue = s.effective_liquid_pue if cluster.rack_density_kw > s.air_cooling_limit_kw else s.pue
+        return pue * cluster.it_mw
+
+    power_ok = [s for s in cool_ok if facility(s) <= s.power_mw]
+    if not power_ok:
+        best = max(cool_ok, key=lambda s: s.power_mw - facility(s))
+        return (
+            f"it needs {facility(best):,.1f} MW of facility power (IT {cluster.it_mw:g} MW × "
+            f"PUE) and the largest suitable site {best.id!r} has {best.power_mw:,.1f} MW"
+        )
+    best_racks = max(
+        (s.racks_available for s in power_ok if s.racks_available is not None), default=0
+    )
+    return f"it needs {cluster.racks:,} racks and suitable sites offer at most {best_racks:,}"
+
+
+def _regions_without_site(scenario: Scenario, data: ModelData) -> list[str]:
+    covered = np.zeros(data.n_regions, dtype=bool)
+    covered[data.serving.other] = True
+    missing = np.flatnonzero(~covered)
+    if missing.size == 0:
+        return []
+    nearest = nearest_rtt_ms(scenario)
+    messages = []
+    for j in missing[:20]:
+        region = scenario.regions[j]
+        slo = scenario.region_slo_ms(region)
+        if slo is not None and nearest[j] > slo:
+            reason = f"its nearest site is {nearest[j]:.1f} ms away (RTT) and its SLO is {slo:g} ms"
+        else:
+            reason = (
+                "no site within its SLO can host inference "
+                f"({scenario.inference.rack_density_kw:g} kW/rack: density, cooling or forbidden)"
+            )
+        messages.append(f"region {region.id!r} ({region.name or region.id}) has no site: {reason}")
+    if missing.size > 20:
+        messages.append(f"... and {missing.size - 20} more regions without a site in their SLO")
+    return messages
+
+
+def _capacity_shortfall(scenario: Scenario, data: ModelData) -> list[str]:
+    available = float(np.sum(data.sites.power_mw[data.sites.open_ub > 0]))
+    need = 0.0
+    if len(data.training):
+        least = np.full(data.n_clusters, np.inf)
+        np.minimum.at(least, data.training.other, data.training.facility_mw)
+        need += float(np.sum(least[np.isfinite(least)]))
+    if data.unserved_cost is None and len(data.serving):
+        least = np.full(data.n_regions, np.inf)
+        np.minimum.at(least, data.serving.other, data.serving.facility_mw)
+        need += float(np.sum(least[np.isfinite(least)]))
+    if need > available * (1 + 1e-9):
+        return [
+            f"total demand needs at least {need:,.1f} MW of facility power and all allowed "
+            f"sites together offer {available:,.1f} MW"
+        ]
+    return []
+
+
+def _liquid_shortfall(scenario: Scenario, data: ModelData) -> list[str]:
+    """Clusters that need liquid cooling wherever they go must fit in the liquid sites."""
+    tr = data.training
+    if len(tr) == 0:
+        return []
+    always = np.ones(data.n_clusters, dtype=bool)
+    np.logical_and.at(always, tr.other, tr.needs_liquid)
+    placed = np.zeros(data.n_clusters, dtype=bool)
+    placed[tr.other] = True
+    group = always & placed
+    if not group.any():
+        return []
+    least = np.full(data.n_clusters, np.inf)
+    np.minimum.at(least, tr.other, tr.facility_mw)
+    need = float(least[group].sum())
+    liquid_sites = np.unique(tr.site[group[tr.other]])
+    available = float(data.sites.power_mw[liquid_sites].sum())
+    if need > available * (1 + 1e-9):
+        names = ", ".join(repr(scenario.training[k].id) for k in np.flatnonzero(group))
+        return [
+            f"training clusters {names} need liquid cooling wherever they go: at least "
+            f"{need:,.1f} MW of facility power, and the {liquid_sites.size} liquid-capable "
+            f"site(s) that can take them offer {available:,.1f} MW together"
+        ]
+    return []
+
+
+def _rule_conflicts(scenario: Scenario, data: ModelData, single_source: bool) -> list[str]:
+    rules = scenario.rules
+    messages = []
+    hard_demand = data.unserved_cost is None and data.n_regions > 0
+    if rules.max_sites is not None:
+        forced = int(np.sum(data.sites.open_lb))
+        if forced > rules.max_sites:
+            messages.append(
+                f"rules.max_sites = {rules.max_sites} but {forced} sites must open "
+                "(existing or must_open)"
+            )
+        if rules.max_sites == 0 and (data.n_clusters or hard_demand):
+            messages.append("rules.max_sites = 0 but there is demand to place")
+    if rules.max_training_sites == 0 and data.n_clusters:
+        messages.append("rules.max_training_sites = 0 but there are training clusters to place")
+    if single_source and rules.max_share_per_site < 1.0 and hard_demand:
+        messages.append(
+            f"rules.max_share_per_site = {rules.max_share_per_site:g} < 1 cannot hold under "
+            "single sourcing (each region is served whole by one site)"
+        )
+    if single_source and hard_demand:
+        messages += _regions_too_big_to_single_source(scenario, data)
+    if hard_demand and rules.max_share_per_site < 1.0:
+        per_region = np.bincount(data.serving.other, minlength=data.n_regions)
+        short = np.flatnonzero(per_region * rules.max_share_per_site < 1.0 - 1e-12)
+        for j in short[:10]:
+            region = scenario.regions[j]
+            messages.append(
+                f"region {region.id!r} has {per_region[j]} site(s) in its SLO, too few to split "
+                f"its demand with at most {rules.max_share_per_site:g} per site"
+            )
+    cap = rules.carbon_cap_tonnes_per_year
+    if cap is not None:
+        floor = _least_total(data.training.carbon_t, data.training.other, data.n_clusters)
+        if data.unserved_cost is None:
+            floor += _least_total(data.serving.carbon_t, data.serving.other, data.n_regions)
+        if floor > cap * (1 + 1e-9):
+            messages.append(
+                f"rules.carbon_cap_tonnes_per_year = {cap:,.0f} but even the cleanest placement "
+                f"emits at least {floor:,.0f} t CO2 per year"
+            )
+    return messages
+
+
+def _regions_too_big_to_single_source(scenario: Scenario, data: ModelData) -> list[str]:
+    """Under single sourcing a region needs one site whose power holds all of its demand."""
+    fits = data.serving.facility_mw <= data.sites.power_mw[data.serving.site] * (1 + 1e-12)
+    has_fit = np.zeros(data.n_regions, dtype=bool)
+    has_fit[data.serving.other[fits]] = True
+    covered = np.zeros(data.n_regions, dtype=bool)
+    covered[data.serving.other] = True
+    messages = []
+    for j in np.flatnonzero(covered & ~has_fit)[:10]:
+        region = scenario.regions[j]
+        in_reach = data.serving.site[data.serving.other == j]
+        biggest = float(data.sites.power_mw[in_reach].max())
+        messages.append(
+            f"region {region.id!r} needs {scenario.region_demand_mw(region):,.1f} MW from a single "
+            f"site and the largest site within its SLO has {biggest:,.1f} MW"
+        )
+    return messages
+
+
+def _least_total(values: np.ndarray, owner: np.ndarray, count: int) -> float:
+    if values.size == 0:
+        return 0.0
+    least = np.full(count, np.inf)
+    np.minimum.at(least, owner, values)
+    return float(np.sum(least[np.isfinite(least)]))

@@ -1,0 +1,62 @@
+"""Errors raised on bad input. Infeasibility is never an exception: it is a result status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+
+class PlacementError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ScenarioError(PlacementError, ValueError):
+    """A scenario (file or object) is invalid; the message names field, value and rule."""
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, source: str = "scenario") -> ScenarioError:
+        problems = [_describe(err) for err in exc.errors()]
+        head = f"{source}: {len(problems)} problem(s) in the scenario"
+        return cls(head + ":\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class VerificationError(PlacementError, AssertionError):
+    """A result violates a constraint of its scenario or misstates its objective."""
+
+    def __init__(self, violations: list[str]):
+        self.violations = violations
+        shown = "\n".join(f"  - {v}" for v in violations[:20])
+        more = f"\n  ... and {len(violations) - 20} more" if len(violations) > 20 else ""
+        super().__init__(f"{len(violations)} violation(s):\n{shown}{more}")
+
+
+class SolverOptionError(PlacementError, ValueError):
+    """An unknown formulation, solver or an invalid limit was requested."""
+
+
+def _describe(err: dict[str, Any]) -> str:
+    location = _format_location(err.get("loc", ()))
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return f"{location}: unknown field (value {_short(err.get('input'))}); remove or rename it"
+    if kind == "missing":
+        return f"{location}: required field is missing"
+    message = err.get("msg", "invalid")
+    message = message.removeprefix("Value error, ")
+    return f"{location} = {_short(err.get('input'))}: {message}"
+
+
+def _format_location(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "scenario"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,153 @@
+"""The answer to a placement problem: a frozen, JSON-round-trippable record.
+
+A result holds only plain data (ids, numbers), never solver objects, so it can be stored,
+reloaded and checked against its scenario by :func:`placement.verify` at any later time.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from placement.atomic import write_text_atomic
+
+
+class Status(StrEnum):
+    """How a solve ended."""
+
+    OPTIMAL = "optimal"  # proven within the requested relative gap
+    FEASIBLE = "feasible"  # a solution, but the gap was not closed within the limits
+    INFEASIBLE = "infeasible"  # proven (or diagnosed) to have no solution
+    NO_SOLUTION = "no_solution"  # limits reached before any solution was found
+    ERROR = "error"  # the solver failed or rejected the model
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Assignment(_Frozen):
+    """Share of a region's inference demand served from one site."""
+
+    region: str
+    site: str
+    share: float = Field(description="Share of the region's demand, in [0, 1].")
+    rtt_ms: float
+    mw: float = Field(description="Inference IT MW this share represents.")
+
+
+class SiteLoad(_Frozen):
+    """What sits at one open site."""
+
+    site: str
+    liquid_cooling: bool
+    training_clusters: tuple[str, ...]
+    training_mw: float
+    inference_mw: float
+    inference_gpus: float
+    facility_mw: float = Field(description="Σ PUE · IT MW: the grid draw.")
+    racks: float
+
+
+class CostBreakdown(_Frozen):
+    """Annual cost by component, USD per year. ``total`` is the objective."""
+
+    fixed: float = 0.0
+    liquid_cooling: float = 0.0
+    build: float = 0.0
+    energy: float = 0.0
+    carbon: float = 0.0
+    latency_penalty: float = 0.0
+    pair_costs: float = 0.0
+    unserved: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return (
+            self.fixed
+            + self.liquid_cooling
+            + self.build
+            + self.energy
+            + self.carbon
+            + self.latency_penalty
+            + self.pair_costs
+            + self.unserved
+        )
+
+
+class Kpis(_Frozen):
+    """Key figures of a placement."""
+
+    weighted_mean_rtt_ms: float | None = Field(
+        None, description="Population-weighted mean RTT over served demand, ms."
+    )
+    p95_rtt_ms: float | None = Field(None, description="Population-weighted 95th percentile RTT.")
+    training_mw: float = 0.0
+    inference_mw: float = 0.0
+    facility_mw: float = 0.0
+    served_share: float = Field(1.0, description="Share of inference MW served.")
+    carbon_tonnes_per_year: float = 0.0
+    open_sites: int = 0
+    training_sites: int = 0
+    mw_by_site: dict[str, float] = Field(default_factory=dict, description="IT MW per open site.")
+
+
+class PlacementResult(_Frozen):
+    """Decisions, costs and KPIs of one solve, with its status and proof of quality."""
+
+    scenario: str
+    status: Status
+    message: str = ""
+    formulation: str = ""
+    solver: str = ""
+    objective: float | None = Field(None, description="Annual cost, USD per year.")
+    bound: float | None = Field(None, description="Best proven lower bound, USD per year.")
+    gap: float | None = Field(None, description="(objective − bound) / |objective|.")
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    open_sites: tuple[str, ...] = ()
+    liquid_sites: tuple[str, ...] = ()
+    training: dict[str, str] = Field(default_factory=dict, description="cluster id → site id.")
+    serving: tuple[Assignment, ...] = ()
+    unserved: dict[str, float] = Field(default_factory=dict, description="region → unserved share")
+    sites: tuple[SiteLoad, ...] = ()
+    costs: CostBreakdown = CostBreakdown()
+    kpis: Kpis = Kpis()
+    diagnosis: tuple[str, ...] = Field((), description="Why the problem is infeasible, if known.")
+    model_size: dict[str, int] = Field(
+        default_factory=dict, description="variables, constraints, nonzeros of the model solved."
+    )
+
+    @property
+    def ok(self) -> bool:
+        """True when the result holds a solution (optimal or feasible)."""
+        return self.status.has_solution
+
+    def site_load(self, site_id: str) -> SiteLoad | None:
+        return next((s for s in self.sites if s.site == site_id), None)
+
+    def shares_of(self, region_id: str) -> dict[str, float]:
+        """site → share for one region."""
+        return {a.site: a.share for a in self.serving if a.region == region_id}
+
+    def to_json(self, path: str | os.PathLike[str] | None = None, indent: int = 2) -> str:
+        """Serialise; when a path is given, write it atomically as well."""
+        text = self.model_dump_json(indent=indent)
+        if path is not None:
+            write_text_atomic(Path(path), text)
+        return text
+
+    @classmethod
+    def from_json(cls, path_or_text: str | os.PathLike[str]) -> PlacementResult:
+        """Load from a JSON file path or a JSON string."""
+        text = str(path_or_text)
+        if not text.lstrip().startswith("{"):
+            text = Path(path_or_text).read_text(encoding="utf-8")
+        return cls.model_validate_json(text)

@@ -1,0 +1,339 @@
+"""The scenario: every input of a placement problem, validated, with its unit in its name.
+
+Units (one set everywhere): power in MW (rack density in kW per rack), energy price in USD per
+MWh, money in USD per year (capital annualised by the capital recovery factor), latency as
+round-trip time in ms, distance in km, carbon in kg CO2 per MWh and its price in USD per tonne,
+inference demand in GPUs (or MW).
+
+A :class:`Scenario` is immutable. Invalid input raises :class:`ScenarioError` whose message names
+the field, the value and the rule. Problems that need the whole model to see (a cluster that fits
+no site, a region with no site inside its SLO) are *not* schema errors: they are diagnosed by
+:mod:`placement.diagnose` and reported as an infeasible status.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from placement.atomic import write_text_atomic
+from placement.errors import ScenarioError
+
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Identifier = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Site(_Frozen):
+    """A candidate data-center site.
+
+    The site's grid connection caps facility power: Σ PUE · IT MW placed ≤ ``power_mw``.
+    """
+
+    id: Identifier
+    name: str = ""
+    state: str | None = Field(None, description="US state code or region label (informative).")
+    lat: float = Field(ge=-90.0, le=90.0, allow_inf_nan=False, description="Latitude, degrees.")
+    lon: float = Field(ge=-180.0, le=180.0, allow_inf_nan=False, description="Longitude, deg.")
+    power_mw: Positive = Field(description="Facility power available (grid), MW.")
+    energy_price_usd_per_mwh: NonNegative = 0.0
+    carbon_kg_per_mwh: NonNegative = 0.0
+    pue: float = Field(1.0, ge=1.0, le=5.0, description="PUE of air-cooled load (facility/IT).")
+    liquid_pue: float | None = Field(
+        None, ge=1.0, le=5.0, description="PUE of liquid-cooled load; defaults to ``pue``."
+    )
+    max_rack_density_kw: Positive = Field(
+        1000.0, description="Highest rack density the site can host, kW per rack."
+    )
+    air_cooling_limit_kw: Positive = Field(
+        50.0, description="Rack density above which liquid cooling is needed, kW per rack."
+    )
+    liquid_cooling_available: bool = Field(
+        False, description="Whether liquid cooling may be built here."
+    )
+    liquid_cooling_cost_usd_per_year: NonNegative = Field(
+        0.0, description="Annualised fixed cost of building liquid cooling at the site."
+    )
+    fixed_cost_usd_per_year: NonNegative = Field(
+        0.0, description="Annualised fixed cost of opening the site."
+    )
+    build_cost_usd_per_mw_year: NonNegative = Field(
+        0.0, description="Annualised build cost per MW of IT load placed."
+    )
+    racks_available: int | None = Field(
+        None, ge=0, description="Rack positions available; None means no space limit."
+    )
+
+    @property
+    def effective_liquid_pue(self) -> float:
+        return self.pue if self.liquid_pue is None else self.liquid_pue
+
+
+class Region(_Frozen):
+    """A demand region (e.g. a county centre of population) with inference demand.
+
+    Demand in MW is, by precedence: ``demand_mw``; else ``demand_gpus`` × the inference
+    profile's kW per GPU; else ``population`` × the profile's GPUs per 1,000 people.
+    """
+
+    id: Identifier
+    name: str = ""
+    lat: float = Field(ge=-90.0, le=90.0, allow_inf_nan=False)
+    lon: float = Field(ge=-180.0, le=180.0, allow_inf_nan=False)
+    population: NonNegative = Field(0.0, description="Users in the region (latency weight).")
+    demand_gpus: NonNegative | None = Field(None, description="Inference demand, GPUs.")
+    demand_mw: NonNegative | None = Field(None, description="Inference demand as IT load, MW.")
+    slo_ms: Positive | None = Field(
+        None, description="Latency SLO (RTT, ms); None uses the scenario default."
+    )
+
+
+class TrainingCluster(_Frozen):
+    """A training cluster: placed whole at exactly one site."""
+
+    id: Identifier
+    name: str = ""
+    gpus: int = Field(0, ge=0, description="GPUs in the cluster (informative).")
+    it_mw: Positive = Field(description="IT load of the cluster, MW.")
+    rack_density_kw: Positive = Field(description="Rack density, kW per rack.")
+    utilisation: float | None = Field(
+        None, gt=0.0, le=1.0, description="Share of the year at full load; default economics."
+    )
+
+    @property
+    def racks(self) -> int:
+        """Racks the cluster occupies: ceil(IT kW / kW per rack)."""
+        return math.ceil(self.it_mw * 1000.0 / self.rack_density_kw - 1e-9)
+
+
+class InferenceProfile(_Frozen):
+    """How inference demand turns into IT load and racks."""
+
+    gpu_kw: Positive = Field(1.275, description="IT kW per GPU incl. its server share.")
+    rack_density_kw: Positive = Field(41.0, description="Inference rack density, kW per rack.")
+    gpus_per_1000_people: NonNegative = Field(
+        0.0, description="GPUs of demand per 1,000 people when a region gives no demand."
+    )
+    utilisation: float | None = Field(
+        None, gt=0.0, le=1.0, description="Share of the year at full load; default economics."
+    )
+
+
+class Economics(_Frozen):
+    """Money and time: everything that turns decisions into USD per year."""
+
+    hours_per_year: Positive = 8760.0
+    utilisation: float = Field(1.0, gt=0.0, le=1.0, description="Default load factor.")
+    latency_penalty_usd_per_user_ms_year: NonNegative = Field(
+        0.0, description="λ: USD per user per ms of RTT per year."
+    )
+    carbon_price_usd_per_tonne: NonNegative = 0.0
+    unserved_penalty_usd_per_mw_year: NonNegative | None = Field(
+        None, description="If set, demand is soft: unserved MW cost this per year."
+    )
+    discount_rate: float = Field(0.08, ge=0.0, le=1.0, description="For annualising capital.")
+    lifetime_years: Positive = Field(15.0, description="For annualising capital.")
+
+    @property
+    def capital_recovery_factor(self) -> float:
+        """CRF = r(1+r)^n / ((1+r)^n − 1); 1/n when r = 0."""
+        return capital_recovery_factor(self.discount_rate, self.lifetime_years)
+
+
+class NetworkSettings(_Frozen):
+    """The latency model: RTT = base + 2 · route_factor · distance / fiber speed."""
+
+    route_factor: float = Field(2.1, ge=1.0, le=10.0, description="Fiber path / great circle.")
+    fiber_km_per_ms: Positive = Field(204.0, description="Light in glass, km per ms (n≈1.47).")
+    base_rtt_ms: NonNegative = Field(2.0, description="Fixed RTT per request (switching), ms.")
+    distance: Literal["great_circle", "geodesic"] = "great_circle"
+    default_slo_ms: Positive | None = Field(
+        None, description="SLO for regions that state none; None means no SLO."
+    )
+    backbone_graphml: str | None = Field(
+        None, description="GraphML backbone (nodes with Latitude/Longitude); RTT follows it."
+    )
+    backbone_route_factor: float = Field(
+        1.0, ge=1.0, le=10.0, description="Route factor on backbone links (their length is known)."
+    )
+
+
+class Rules(_Frozen):
+    """Optional scenario rules."""
+
+    max_sites: int | None = Field(None, ge=0)
+    max_training_sites: int | None = Field(None, ge=0)
+    must_open: tuple[str, ...] = ()
+    forbidden: tuple[str, ...] = ()
+    existing: tuple[str, ...] = Field((), description="Built already: fixed open.")
+    max_share_per_site: float = Field(
+        1.0, gt=0.0, le=1.0, description="Redundancy: at most this share of a region per site."
+    )
+    carbon_cap_tonnes_per_year: NonNegative | None = None
+
+
+class Scenario(_Frozen):
+    """A complete placement problem."""
+
+    name: str = "scenario"
+    description: str = ""
+    sites: tuple[Site, ...] = Field(min_length=1)
+    regions: tuple[Region, ...] = ()
+    training: tuple[TrainingCluster, ...] = ()
+    inference: InferenceProfile = InferenceProfile()
+    economics: Economics = Economics()
+    network: NetworkSettings = NetworkSettings()
+    rules: Rules = Rules()
+    pair_costs_usd_per_year: dict[str, dict[str, NonNegative]] = Field(
+        default_factory=dict,
+        description="Extra cost of serving ALL of region j from site i: {site: {region: USD}}.",
+    )
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Scenario:
+        _require_unique("sites", [s.id for s in self.sites])
+        _require_unique("regions", [r.id for r in self.regions])
+        _require_unique("training", [c.id for c in self.training])
+        site_ids = {s.id for s in self.sites}
+        region_ids = {r.id for r in self.regions}
+        for field in ("must_open", "forbidden", "existing"):
+            for sid in getattr(self.rules, field):
+                if sid not in site_ids:
+                    raise ValueError(f"rules.{field}: {sid!r} is not a site id")
+        clash = set(self.rules.forbidden) & (set(self.rules.must_open) | set(self.rules.existing))
+        if clash:
+            raise ValueError(
+                f"rules.forbidden: {sorted(clash)} also must open or exist; a site cannot be both"
+            )
+        for sid, row in self.pair_costs_usd_per_year.items():
+            if sid not in site_ids:
+                raise ValueError(f"pair_costs_usd_per_year: {sid!r} is not a site id")
+            for rid in row:
+                if rid not in region_ids:
+                    raise ValueError(f"pair_costs_usd_per_year[{sid!r}]: {rid!r} is not a region")
+        for site in self.sites:
+            if site.air_cooling_limit_kw > site.max_rack_density_kw:
+                raise ValueError(
+                    f"sites[{site.id}].air_cooling_limit_kw = {site.air_cooling_limit_kw} exceeds "
+                    f"max_rack_density_kw = {site.max_rack_density_kw}; the air limit must not "
+                    "exceed the site's maximum density"
+                )
+        return self
+
+    # ----------------------------------------------------------------- derived quantities
+    def region_demand_mw(self, region: Region) -> float:
+        """Inference IT load of a region in MW (see :class:`Region`)."""
+        if region.demand_mw is not None:
+            return region.demand_mw
+        return self.region_demand_gpus(region) * self.inference.gpu_kw / 1000.0
+
+    def region_demand_gpus(self, region: Region) -> float:
+        """Inference demand of a region in GPUs."""
+        if region.demand_mw is not None:
+            return region.demand_mw * 1000.0 / self.inference.gpu_kw
+        if region.demand_gpus is not None:
+            return region.demand_gpus
+        return region.population * self.inference.gpus_per_1000_people / 1000.0
+
+    def region_slo_ms(self, region: Region) -> float | None:
+        return region.slo_ms if region.slo_ms is not None else self.network.default_slo_ms
+
+    @property
+    def training_utilisation(self) -> list[float]:
+        return [c.utilisation or self.economics.utilisation for c in self.training]
+
+    @property
+    def inference_utilisation(self) -> float:
+        return self.inference.utilisation or self.economics.utilisation
+
+    # ----------------------------------------------------------------- construction and files
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "scenario") -> Scenario:
+        """Validate a plain mapping; errors name the field, the value and the rule."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError.from_validation(exc, source) from None
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Scenario:
+        """Read a scenario from YAML (``.yaml``/``.yml``) or JSON (``.json``)."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
+        data = _parse_text(text, path)
+        if not isinstance(data, dict):
+            raise ScenarioError(
+                f"{path}: a scenario file must hold a mapping at the top level, "
+                f"found {type(data).__name__}"
+            )
+        return cls.from_dict(data, source=str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_defaults=False)
+
+    def to_file(self, path: str | os.PathLike[str]) -> Path:
+        """Write YAML or JSON by suffix, atomically (a reader never sees half a file)."""
+        path = Path(path)
+        data = self.to_dict()
+        if path.suffix.lower() in (".yaml", ".yml"):
+            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        elif path.suffix.lower() == ".json":
+            text = json.dumps(data, indent=2)
+        else:
+            raise ScenarioError(f"{path}: unknown scenario suffix {path.suffix!r}; use .yaml/.json")
+        write_text_atomic(path, text)
+        return path
+
+    def site_index(self) -> dict[str, int]:
+        return {s.id: i for i, s in enumerate(self.sites)}
+
+    def region_index(self) -> dict[str, int]:
+        return {r.id: j for j, r in enumerate(self.regions)}
+
+
+def capital_recovery_factor(rate: float, years: float) -> float:
+    """Annual payment per unit of capital: r(1+r)^n / ((1+r)^n − 1), or 1/n when r = 0."""
+    if rate == 0:
+        return 1.0 / years
+    growth = (1.0 + rate) ** years
+    return rate * growth / (growth - 1.0)
+
+
+def _require_unique(field: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for identifier in ids:
+        if identifier in seen:
+            raise ValueError(f"{field}: id {identifier!r} appears twice; ids must be unique")
+        seen.add(identifier)
+
+
+def _parse_text(text: str, path: Path) -> Any:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".json":
+            return json.loads(text)
+        if suffix in (".yaml", ".yml"):
+            return yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{path}: malformed YAML{where}: {problem}") from None
+    raise ScenarioError(f"{path}: unknown scenario suffix {suffix!r}; use .yaml, .yml or .json")

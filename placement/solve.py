@@ -1,0 +1,190 @@
+"""``placement.solve``: scenario in, frozen result out.
+
+    scenario → ModelData (exact pruning, coefficients) → diagnosis → formulation → backend
+             → decisions → PlacementResult (costs and KPIs recomputed from the decisions)
+
+Infeasibility, time-outs and solver failures are statuses on the result, never exceptions;
+only a bad *request* (unknown formulation or solver, negative limits) raises.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from placement import backends
+from placement.data import ModelData, build_model_data
+from placement.decode import read_decisions, summarise
+from placement.diagnose import diagnose
+from placement.errors import SolverOptionError
+from placement.formulations import FORMULATIONS, build
+from placement.result import PlacementResult, Status
+from placement.schema import Scenario
+
+SOLVERS = backends.MIP_SOLVERS
+DEFAULT_GAP = 1e-6
+
+Progress = Callable[[str], None]
+
+
+def solve(
+    scenario: Scenario,
+    formulation: str = "strong",
+    solver: str = "highs",
+    *,
+    time_limit: float | None = 600.0,
+    gap: float = DEFAULT_GAP,
+    threads: int | None = None,
+    seed: int = 0,
+    log: bool = False,
+    progress: Progress | None = None,
+) -> PlacementResult:
+    """Place training and inference for ``scenario`` and prove the gap.
+
+    Args:
+        formulation: ``strong`` (per-pair linking, default), ``weak`` (aggregated linking)
+            or ``single_source`` (each region served whole by one site).
+        solver: ``highs`` (default), ``scip`` or ``cpsat`` (exact on ``single_source``).
+        time_limit: seconds for the solver (None: no limit).
+        gap: relative optimality gap at which the solver may stop.
+        threads, seed: passed to the solver.
+        log: stream the solver's own log to stdout.
+        progress: called with a short phase description ("building", "solving", …).
+    """
+    _check_options(formulation, solver, time_limit, gap, threads)
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    say("preparing data (pruning pairs by SLO, costing)")
+    data = build_model_data(scenario)
+    single = formulation == "single_source"
+    problems = diagnose(data, single_source=single)
+    if problems:
+        return _without_solution(
+            scenario,
+            Status.INFEASIBLE,
+            formulation,
+            solver,
+            started,
+            "diagnosed infeasible before solving: " + problems[0],
+            tuple(problems),
+        )
+    say(f"building the {formulation} model")
+    built = build(data, formulation)
+    build_seconds = time.perf_counter() - started
+    size = built.model.size()
+    say(
+        f"solving with {solver}: {size['variables']:,} variables, "
+        f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
+    )
+    raw = backends.solve_model(
+        built.model, solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed, log=log
+    )
+    build_seconds += raw.handoff_seconds
+    common = {
+        "scenario": scenario.name,
+        "formulation": formulation,
+        "solver": solver,
+        "build_seconds": build_seconds,
+        "solve_seconds": raw.solve_seconds,
+        "model_size": size,
+    }
+    if raw.values is None:
+        status = {
+            "infeasible": Status.INFEASIBLE,
+            "no_solution": Status.NO_SOLUTION,
+        }.get(raw.termination, Status.ERROR)
+        message = raw.detail or raw.termination
+        if status is Status.INFEASIBLE:
+            message = "the solver proved the problem infeasible " + (
+                "(no single region or cluster is to blame: the capacity, rules and SLOs "
+                "cannot all hold together)"
+            )
+        return PlacementResult(status=status, message=message, bound=raw.bound, **common)
+    decisions = read_decisions(built, data, raw.values)
+    fields = summarise(data, decisions)
+    objective = fields["costs"].total
+    bound = raw.bound
+    result_gap = _relative_gap(objective, bound)
+    proven = raw.termination == "optimal" or (result_gap is not None and result_gap <= gap)
+    status = Status.OPTIMAL if proven else Status.FEASIBLE
+    say(f"{status.value}: {objective:,.0f} USD per year, gap {_format_gap(result_gap)}")
+    return PlacementResult(
+        status=status,
+        message=raw.detail,
+        objective=objective,
+        bound=bound,
+        gap=result_gap,
+        **common,
+        **fields,
+    )
+
+
+def solve_relaxation(
+    scenario: Scenario, formulation: str = "strong", solver: str = "highs"
+) -> float | None:
+    """The LP relaxation bound of a formulation (root bound), or None if it has none."""
+    _check_options(formulation, solver, None, DEFAULT_GAP, None)
+    data = build_model_data(scenario)
+    built = build(data, formulation)
+    raw = backends.solve_model(built.model, solver, relax=True)
+    return raw.objective if raw.termination == "optimal" else None
+
+
+def model_data(scenario: Scenario) -> ModelData:
+    """The pruned arrays the formulations see (for inspection and benchmarks)."""
+    return build_model_data(scenario)
+
+
+def _format_gap(gap: float | None) -> str:
+    return "unknown" if gap is None else f"{gap:.2e}"
+
+
+def _relative_gap(objective: float, bound: float | None) -> float | None:
+    if bound is None:
+        return None
+    return max(0.0, objective - bound) / max(abs(objective), 1e-9)
+
+
+def _check_options(
+    formulation: str, solver: str, time_limit: float | None, gap: float, threads: int | None
+) -> None:
+    if formulation not in FORMULATIONS:
+        raise SolverOptionError(
+            f"formulation = {formulation!r}: unknown; choose one of {', '.join(FORMULATIONS)}"
+        )
+    if solver not in backends.SOLVER_TYPES:
+        raise SolverOptionError(
+            f"solver = {solver!r}: unknown; choose one of {', '.join(backends.SOLVER_TYPES)}"
+        )
+    if solver == "cpsat" and formulation != "single_source":
+        raise SolverOptionError(
+            f"solver = 'cpsat' with formulation = {formulation!r}: CP-SAT needs an all-integer "
+            "model (it rounds continuous serving shares and can wrongly report infeasible); "
+            "use formulation='single_source', or solver 'highs'/'scip'"
+        )
+    if time_limit is not None and not time_limit > 0:
+        raise SolverOptionError(f"time_limit = {time_limit!r}: must be a positive number of s")
+    if not 0 <= gap < 1:
+        raise SolverOptionError(f"gap = {gap!r}: the relative gap must be in [0, 1)")
+    if threads is not None and threads < 1:
+        raise SolverOptionError(f"threads = {threads!r}: must be at least 1")
+
+
+def _without_solution(
+    scenario: Scenario,
+    status: Status,
+    formulation: str,
+    solver: str,
+    started: float,
+    message: str,
+    diagnosis: tuple[str, ...] = (),
+) -> PlacementResult:
+    return PlacementResult(
+        scenario=scenario.name,
+        status=status,
+        message=message,
+        formulation=formulation,
+        solver=solver,
+        build_seconds=time.perf_counter() - started,
+        diagnosis=diagnosis,
+    )
