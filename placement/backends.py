@@ -1,12 +1,13 @@
 """Solver backends: hand a :class:`LinearModel` to an OR-Tools solver through MathOpt.
 
-The model goes to MathOpt as a ``ModelProto`` filled straight from numpy arrays, and the result
-comes back as a ``SolveResultProto`` read into numpy, so no per-coefficient Python object is
-ever created. MathOpt reports a real dual bound for every MIP backend (the ``model_builder``
-route reports the incumbent as the bound for HiGHS, which would make every gap zero).
+The model goes to MathOpt as a ``ModelProto`` encoded straight from numpy arrays
+(:mod:`placement.proto_wire`), and the result comes back as a ``SolveResultProto`` read into
+numpy, so no per-coefficient Python object is ever created. MathOpt reports a real dual bound
+for every MIP backend (the ``model_builder`` route reports the incumbent as the bound for HiGHS,
+which would make every gap zero).
 
-Backends: ``highs`` (HiGHS), ``scip`` (SCIP via GSCIP), ``cpsat`` (CP-SAT; continuous
-variables are scaled by CP-SAT itself, so use it on pure-binary formulations for exact answers),
+Backends: ``highs`` (HiGHS), ``scip`` (SCIP via GSCIP), ``cpsat`` (CP-SAT; it rounds continuous
+variables, so :func:`placement.solve` allows it only on the all-binary ``single_source``),
 and ``glop``/``pdlp`` for linear programs (relaxations only).
 """
 
@@ -21,6 +22,7 @@ from ortools.math_opt.core.python import solver as core_solver
 
 from placement.errors import SolverOptionError
 from placement.linear_model import LinearModel
+from placement.proto_wire import model_proto_bytes
 
 SOLVER_TYPES: dict[str, int] = {
     "highs": parameters_pb2.SOLVER_TYPE_HIGHS,
@@ -50,27 +52,7 @@ class RawSolution:
 
 def to_model_proto(model: LinearModel, relax: bool = False) -> model_pb2.ModelProto:
     """The MathOpt ``ModelProto`` of a linear model (``relax`` drops integrality)."""
-    proto = model_pb2.ModelProto(name="placement")
-    ids = np.arange(model.num_vars, dtype=np.int64)
-    variables = proto.variables
-    variables.ids.extend(ids.tolist())
-    variables.lower_bounds.extend(model.var_lb.tolist())
-    variables.upper_bounds.extend(model.var_ub.tolist())
-    integer = np.zeros(model.num_vars, dtype=bool) if relax else model.var_integer
-    variables.integers.extend(integer.tolist())
-    objective = model.objective
-    nz = np.flatnonzero(objective)
-    proto.objective.linear_coefficients.ids.extend(nz.tolist())
-    proto.objective.linear_coefficients.values.extend(objective[nz].tolist())
-    proto.linear_constraints.ids.extend(range(model.num_rows))
-    proto.linear_constraints.lower_bounds.extend(model.row_lb.tolist())
-    proto.linear_constraints.upper_bounds.extend(model.row_ub.tolist())
-    rows, cols, vals = model.triplets()
-    matrix = proto.linear_constraint_matrix
-    matrix.row_ids.extend(rows.tolist())
-    matrix.column_ids.extend(cols.tolist())
-    matrix.coefficients.extend(vals.tolist())
-    return proto
+    return model_pb2.ModelProto.FromString(model_proto_bytes(model, relax=relax))
 
 
 def solve_model(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse
 
 INF = float("inf")
 
@@ -119,14 +120,17 @@ class LinearModel:
         return _cat(self._row_ub, float)
 
     def triplets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row, col, value) of the constraint matrix, row-major sorted, zeros dropped."""
-        rows = _cat(self._rows, np.int64)
-        cols = _cat(self._cols, np.int64)
-        vals = _cat(self._vals, float)
-        keep = vals != 0.0
-        rows, cols, vals = rows[keep], cols[keep], vals[keep]
-        order = np.lexsort((cols, rows))
-        return rows[order], cols[order], vals[order]
+        """(row, col, value) of the constraint matrix, row-major sorted, duplicates summed,
+        zeros dropped (through scipy's O(nnz) CSR conversion instead of a global sort)."""
+        matrix = scipy.sparse.coo_matrix(
+            (_cat(self._vals, float), (_cat(self._rows, np.int64), _cat(self._cols, np.int64))),
+            shape=(self.num_rows, self.num_vars),
+        ).tocsr()
+        matrix.sum_duplicates()
+        matrix.eliminate_zeros()
+        matrix.sort_indices()
+        rows = np.repeat(np.arange(self.num_rows, dtype=np.int64), np.diff(matrix.indptr))
+        return rows, matrix.indices.astype(np.int64), matrix.data
 
     @property
     def num_nonzeros(self) -> int:

@@ -17,7 +17,7 @@ from placement.data import ModelData, build_model_data
 from placement.decode import read_decisions, summarise
 from placement.diagnose import diagnose
 from placement.errors import SolverOptionError
-from placement.formulations import FORMULATIONS, build
+from placement.formulations import FORMULATIONS, Built, build
 from placement.result import PlacementResult, Status
 from placement.schema import Scenario
 
@@ -25,6 +25,7 @@ SOLVERS = backends.MIP_SOLVERS
 DEFAULT_GAP = 1e-6
 
 Progress = Callable[[str], None]
+Customise = Callable[[Built, ModelData], None]
 
 
 def solve(
@@ -38,6 +39,7 @@ def solve(
     seed: int = 0,
     log: bool = False,
     progress: Progress | None = None,
+    customise: Customise | None = None,
 ) -> PlacementResult:
     """Place training and inference for ``scenario`` and prove the gap.
 
@@ -50,6 +52,9 @@ def solve(
         threads, seed: passed to the solver.
         log: stream the solver's own log to stdout.
         progress: called with a short phase description ("building", "solving", …).
+        customise: called as ``customise(built, data)`` after the formulation is built, to add
+            rows or change bounds (e.g. an ε-constraint on weighted RTT for a Pareto frontier).
+            What it adds is *not* known to :func:`placement.verify`.
     """
     _check_options(formulation, solver, time_limit, gap, threads)
     say = progress or (lambda _msg: None)
@@ -70,6 +75,8 @@ def solve(
         )
     say(f"building the {formulation} model")
     built = build(data, formulation)
+    if customise is not None:
+        customise(built, data)
     build_seconds = time.perf_counter() - started
     size = built.model.size()
     say(
