@@ -1,0 +1,838 @@
+"""A map of a placement as a PNG (matplotlib, Agg; no internet needed).
+
+What the picture shows:
+
+* a light US basemap: state outlines from the US Census Bureau's 2016 cartographic boundary file
+  when the optional packages ``plotly-geo`` (which ships that shapefile) and ``pyshp`` are
+  installed; otherwise the 3,143 Census 2020 county centres of population bundled in ``data/``
+  as a faint dot cloud that traces the country;
+* demand regions as grey dots sized by population;
+* candidate sites left closed as hollow circles;
+* open sites as pies sized by IT MW (area), training slice orange, inference slice blue, with a
+  dark ring where liquid cooling is built, and a label;
+* thin region → site lines coloured by serving site, opacity by share (one LineCollection);
+* a title with the objective and the population-weighted RTT, and a legend.
+
+The contiguous US is drawn in an Albers equal-area projection (the USGS standard parallels);
+Alaska and Hawaii get their own inset maps, each in its own Albers projection and scale, when
+the scenario has a site or region there. A scenario whose points are not in the US is drawn in
+plain longitude/latitude; one without geography (every point at one place, like OR-Library
+instances) gets a bar chart of IT MW per open site instead.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from placement.result import PlacementResult
+from placement.schema import Scenario
+
+TRAINING_COLOUR = "#e6550d"
+INFERENCE_COLOUR = "#3182bd"
+LIQUID_RING = "#08306b"
+CANDIDATE_COLOUR = "#6b6b6b"
+DEMAND_COLOUR = "#7a7a7a"
+LAND_COLOUR = "#f4f3ee"
+BORDER_COLOUR = "#b9b6ad"
+CATCHMENT_COLOURS = (
+    "#1b9e77",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#a6761d",
+    "#e6ab02",
+    "#17becf",
+    "#8c564b",
+    "#bc80bd",
+    "#999933",
+)
+EARTH_RADIUS_KM = 6371.0
+
+FIG_SIZE_IN = (13.0, 8.4)
+DPI = 150
+
+
+# ====================================================================== projection
+@dataclass(frozen=True)
+class Albers:
+    """Spherical Albers equal-area conic projection to km (Snyder 1987, eqs. 14-1 to 14-6)."""
+
+    lat1: float
+    lat2: float
+    lat0: float
+    lon0: float
+
+    def __call__(self, lat: Any, lon: Any) -> tuple[np.ndarray, np.ndarray]:
+        phi1, phi2, phi0 = (math.radians(v) for v in (self.lat1, self.lat2, self.lat0))
+        n = (math.sin(phi1) + math.sin(phi2)) / 2.0
+        c = math.cos(phi1) ** 2 + 2.0 * n * math.sin(phi1)
+        rho0 = EARTH_RADIUS_KM * math.sqrt(c - 2.0 * n * math.sin(phi0)) / n
+        phi = np.radians(np.asarray(lat, dtype=float))
+        lam = np.asarray(lon, dtype=float)
+        dlon = (lam - self.lon0 + 180.0) % 360.0 - 180.0  # wrap across the antimeridian
+        rho = EARTH_RADIUS_KM * np.sqrt(np.maximum(c - 2.0 * n * np.sin(phi), 0.0)) / n
+        theta = n * np.radians(dlon)
+        return rho * np.sin(theta), rho0 - rho * np.cos(theta)
+
+
+class Panel:
+    """One map panel: an axes, a projection and the lon/lat box it covers."""
+
+    def __init__(self, name: str, project: Any, box: tuple[float, float, float, float]):
+        self.name = name
+        self.project = project  # (lat, lon) -> (x, y)
+        self.box = box  # lat_min, lat_max, lon_min, lon_max
+        self.ax: Any = None
+
+
+def _us_panels() -> dict[str, Panel]:
+    return {
+        "conus": Panel("conus", Albers(29.5, 45.5, 23.0, -96.0), (23.5, 50.0, -125.5, -66.0)),
+        "alaska": Panel(
+            "alaska", Albers(55.0, 65.0, 50.0, -154.0), (51.0, 72.0, -180.0 + 360.0, 230.0)
+        ),
+        "hawaii": Panel("hawaii", Albers(8.0, 18.0, 3.0, -157.0), (18.5, 22.6, -160.6, -154.6)),
+    }
+
+
+def _in_alaska(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    return (lat >= 51.0) & (lat <= 72.0) & ((lon <= -129.0) | (lon >= 170.0))
+
+
+def _in_hawaii(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    return (lat >= 18.5) & (lat <= 22.6) & (lon >= -160.6) & (lon <= -154.6)
+
+
+def _in_conus(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    return (lat >= 23.5) & (lat <= 50.0) & (lon >= -125.5) & (lon <= -66.0)
+
+
+# ====================================================================== basemaps
+@lru_cache(maxsize=1)
+def state_outlines() -> tuple[list[np.ndarray], str] | None:
+    """State polygons (lon/lat rings) from plotly-geo's Census shapefile, if installed."""
+    try:
+        from importlib.resources import files
+
+        import shapefile  # pyshp
+
+        path = files("_plotly_geo") / "package_data" / "cb_2016_us_state_500k.shp"
+        reader = shapefile.Reader(str(path))
+    except Exception:  # optional: any failure falls back to the county dot cloud
+        return None
+    rings: list[np.ndarray] = []
+    try:
+        for shape in reader.shapes():
+            points = np.asarray(shape.points, dtype=float)
+            parts = [*list(shape.parts), len(points)]
+            for start, stop in itertools.pairwise(parts):
+                ring = points[start:stop]
+                if len(ring) >= 3:
+                    rings.append(ring[:: max(1, len(ring) // 400)])  # ≤ ~400 points per ring
+    except Exception:
+        return None
+    finally:
+        reader.close()
+    return rings, "state outlines: US Census Bureau cartographic boundaries 2016 (plotly-geo)"
+
+
+@lru_cache(maxsize=1)
+def county_centres() -> tuple[np.ndarray, np.ndarray] | None:
+    """Census 2020 county centres of population (lat, lon) from the bundled data."""
+    try:
+        from placement.datasets.us import county_records
+
+        records = county_records()
+    except Exception:
+        return None
+    if not records:
+        return None
+    return (
+        np.array([c.lat for c in records], dtype=float),
+        np.array([c.lon for c in records], dtype=float),
+    )
+
+
+# ====================================================================== entry points
+def map_png(scenario: Scenario, result: PlacementResult, *, dpi: int = DPI) -> bytes:
+    """The map as PNG bytes (rendered in memory, so the caller can write it atomically)."""
+    figure = draw_map(scenario, result)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    return buffer.getvalue()
+
+
+def draw_map(scenario: Scenario, result: PlacementResult) -> Any:
+    """A matplotlib Figure of the placement (no pyplot state is touched)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=FIG_SIZE_IN, layout=None)
+    FigureCanvasAgg(figure)  # a renderer for measuring labels; no pyplot, no GUI
+    pts = _Points.of(scenario)
+    if pts.degenerate:
+        _draw_bars(figure, scenario, result)
+    elif pts.mostly_us:
+        _draw_us(figure, scenario, result, pts)
+    else:
+        _draw_plain(figure, scenario, result, pts)
+    return figure
+
+
+# ====================================================================== the pieces
+@dataclass(frozen=True)
+class _Points:
+    site_lat: np.ndarray
+    site_lon: np.ndarray
+    region_lat: np.ndarray
+    region_lon: np.ndarray
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> _Points:
+        return cls(
+            np.array([s.lat for s in scenario.sites], dtype=float),
+            np.array([s.lon for s in scenario.sites], dtype=float),
+            np.array([r.lat for r in scenario.regions], dtype=float),
+            np.array([r.lon for r in scenario.regions], dtype=float),
+        )
+
+    @property
+    def all_lat(self) -> np.ndarray:
+        return np.concatenate([self.site_lat, self.region_lat])
+
+    @property
+    def all_lon(self) -> np.ndarray:
+        return np.concatenate([self.site_lon, self.region_lon])
+
+    @property
+    def degenerate(self) -> bool:
+        lat, lon = self.all_lat, self.all_lon
+        return float(np.ptp(lat)) < 1e-6 and float(np.ptp(lon)) < 1e-6
+
+    @property
+    def mostly_us(self) -> bool:
+        lat, lon = self.all_lat, self.all_lon
+        us = _in_conus(lat, lon) | _in_alaska(lat, lon) | _in_hawaii(lat, lon)
+        return bool(_in_conus(lat, lon).any()) and us.mean() >= 0.8
+
+
+def _draw_us(figure: Any, scenario: Scenario, result: PlacementResult, pts: _Points) -> None:
+    panels = _us_panels()
+    lat, lon = pts.all_lat, pts.all_lon
+    want_ak = bool(_in_alaska(lat, lon).any())
+    want_hi = bool(_in_hawaii(lat, lon).any())
+    main = figure.add_axes((0.005, 0.05, 0.78, 0.83))
+    panels["conus"].ax = main
+    active = [panels["conus"]]
+    if want_ak:
+        panels["alaska"].ax = figure.add_axes((0.015, 0.075, 0.20, 0.22))
+        active.append(panels["alaska"])
+    if want_hi:
+        left = 0.225 if want_ak else 0.015
+        panels["hawaii"].ax = figure.add_axes((left, 0.075, 0.13, 0.13))
+        active.append(panels["hawaii"])
+
+    def panel_of(la: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        out = np.full(la.shape, "", dtype=object)
+        out[_in_conus(la, lo)] = "conus"
+        if want_ak:
+            out[_in_alaska(la, lo)] = "alaska"
+        if want_hi:
+            out[_in_hawaii(la, lo)] = "hawaii"
+        return out
+
+    site_panel = panel_of(pts.site_lat, pts.site_lon)
+    region_panel = panel_of(pts.region_lat, pts.region_lon)
+
+    outlines = state_outlines()
+    cloud = county_centres() if outlines is None else None
+    for panel in active:
+        ax = panel.ax
+        _style_axes(ax, inset=panel.name != "conus")
+        _set_limits(panel)
+        if outlines is not None:
+            _draw_outlines(panel, outlines[0])
+        elif cloud is not None:
+            c_lat, c_lon = cloud
+            keep = panel_of(c_lat, c_lon) == panel.name
+            x, y = panel.project(c_lat[keep], c_lon[keep])
+            ax.scatter(x, y, s=2.2, c="#c4c0b5", linewidths=0, zorder=1, rasterized=True)
+        if panel.name != "conus":
+            ax.set_title(panel.name.capitalize(), fontsize=8, loc="left", color="#555555", pad=2)
+
+    site_xy = _project_by_panel(panels, site_panel, pts.site_lat, pts.site_lon)
+    region_xy = _project_by_panel(panels, region_panel, pts.region_lat, pts.region_lon)
+    hidden = _draw_layers(
+        scenario,
+        result,
+        {p.name: p.ax for p in active},
+        site_panel,
+        region_panel,
+        site_xy,
+        region_xy,
+    )
+    notes = []
+    notes.append(
+        outlines[1]
+        if outlines is not None
+        else "basemap: Census 2020 county centres of population (bundled data)"
+    )
+    if want_ak or want_hi:
+        notes.append("Alaska/Hawaii insets at their own scale")
+    off_map = int(np.sum(site_panel == "")) + int(np.sum(region_panel == ""))
+    if off_map:
+        notes.append(f"{off_map} point(s) outside the US panels not drawn")
+    if hidden:
+        notes.append(f"{hidden} region→site link(s) between panels not drawn")
+    notes.append("Albers equal-area projection")
+    _decorate(figure, scenario, result, main, notes)
+
+
+def _draw_plain(figure: Any, scenario: Scenario, result: PlacementResult, pts: _Points) -> None:
+    ax = figure.add_axes((0.06, 0.08, 0.70, 0.78))
+    lat0 = float(np.nanmean(pts.all_lat))
+    scale = max(math.cos(math.radians(lat0)), 0.2)
+
+    def project(la: Any, lo: Any) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(lo, dtype=float) * scale, np.asarray(la, dtype=float)
+
+    panel = Panel("plain", project, (-90.0, 90.0, -180.0, 180.0))
+    panel.ax = ax
+    ax.set_facecolor("#fbfbf8")
+    ax.grid(color="#e5e5e5", linewidth=0.5)
+    ax.set_xlabel("longitude (scaled by cos latitude)")
+    ax.set_ylabel("latitude")
+    ax.set_aspect("equal", adjustable="box")
+    x, y = project(pts.all_lat, pts.all_lon)
+    pad_x = max(float(np.ptp(x)) * 0.08, 0.5)
+    pad_y = max(float(np.ptp(y)) * 0.08, 0.5)
+    ax.set_xlim(float(x.min()) - pad_x, float(x.max()) + pad_x)
+    ax.set_ylim(float(y.min()) - pad_y, float(y.max()) + pad_y)
+    site_panel = np.full(len(scenario.sites), "plain", dtype=object)
+    region_panel = np.full(len(scenario.regions), "plain", dtype=object)
+    _draw_layers(
+        scenario,
+        result,
+        {"plain": ax},
+        site_panel,
+        region_panel,
+        project(pts.site_lat, pts.site_lon),
+        project(pts.region_lat, pts.region_lon),
+    )
+    _decorate(figure, scenario, result, ax, ["plain longitude/latitude (points not in the US)"])
+
+
+def _draw_bars(figure: Any, scenario: Scenario, result: PlacementResult) -> None:
+    ax = figure.add_axes((0.08, 0.22, 0.88, 0.62))
+    loads = sorted(result.sites, key=lambda ld: -(ld.training_mw + ld.inference_mw))[:40]
+    names = [ld.site for ld in loads]
+    train = np.array([ld.training_mw for ld in loads])
+    infer = np.array([ld.inference_mw for ld in loads])
+    positions = np.arange(len(loads))
+    ax.bar(positions, train, color=TRAINING_COLOUR, label="training MW")
+    ax.bar(positions, infer, bottom=train, color=INFERENCE_COLOUR, label="inference MW")
+    ax.set_xticks(positions, names, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("IT load, MW")
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.5)
+    if not loads:
+        ax.text(0.5, 0.5, "no open site", ha="center", va="center", transform=ax.transAxes)
+    ax.legend(loc="upper right", fontsize=8)
+    _decorate(
+        figure,
+        scenario,
+        result,
+        ax,
+        ["no geography (all points at one place): IT MW per open site instead of a map"],
+        legend=False,
+    )
+
+
+def _style_axes(ax: Any, inset: bool) -> None:
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_facecolor("#eaf1f6" if inset else "white")
+    for spine in ax.spines.values():
+        spine.set_visible(inset)
+        spine.set_color("#9a9a9a")
+        spine.set_linewidth(0.6)
+
+
+def _set_limits(panel: Panel) -> None:
+    lat_min, lat_max, lon_min, lon_max = panel.box
+    la = np.linspace(lat_min, lat_max, 25)
+    lo = np.linspace(lon_min, lon_max, 25)
+    grid_la, grid_lo = np.meshgrid(la, lo)
+    x, y = panel.project(grid_la.ravel(), grid_lo.ravel())
+    if panel.name == "conus":  # the lower 48 proper: trim the empty corners of the box
+        x, y = panel.project(
+            np.array([24.5, 49.4, 49.4, 24.5, 37.0, 47.5]),
+            np.array([-124.8, -124.8, -67.0, -80.0, -67.0, -95.0]),
+        )
+    pad_x = 0.03 * float(np.ptp(x))
+    pad_y = 0.03 * float(np.ptp(y))
+    panel.ax.set_xlim(float(x.min()) - pad_x, float(x.max()) + pad_x)
+    panel.ax.set_ylim(float(y.min()) - pad_y, float(y.max()) + pad_y)
+
+
+def _draw_outlines(panel: Panel, rings: list[np.ndarray]) -> None:
+    from matplotlib.collections import PolyCollection
+
+    polys = []
+    lat_min, lat_max, lon_min, lon_max = panel.box
+    for ring in rings:
+        lon, lat = ring[:, 0], ring[:, 1]
+        if panel.name == "alaska":
+            lon = np.where(lon > 0, lon - 360.0, lon)
+            inside = (lat >= lat_min - 2) & (lat <= lat_max + 2) & (lon <= -129.0)
+        else:
+            inside = (
+                (lat >= lat_min - 2)
+                & (lat <= lat_max + 2)
+                & (lon >= lon_min - 3)
+                & (lon <= lon_max + 3)
+            )
+        if not inside.any():
+            continue
+        x, y = panel.project(lat, lon)
+        polys.append(np.column_stack([x, y]))
+    panel.ax.add_collection(
+        PolyCollection(
+            polys,
+            facecolors=LAND_COLOUR,
+            edgecolors=BORDER_COLOUR,
+            linewidths=0.45,
+            zorder=0.5,
+        )
+    )
+
+
+def _project_by_panel(
+    panels: dict[str, Panel], which: np.ndarray, lat: np.ndarray, lon: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    x = np.full(lat.shape, np.nan)
+    y = np.full(lat.shape, np.nan)
+    for name, panel in panels.items():
+        mask = which == name
+        if mask.any():
+            x[mask], y[mask] = panel.project(lat[mask], lon[mask])
+    return x, y
+
+
+def _draw_layers(
+    scenario: Scenario,
+    result: PlacementResult,
+    axes: dict[str, Any],
+    site_panel: np.ndarray,
+    region_panel: np.ndarray,
+    site_xy: tuple[np.ndarray, np.ndarray],
+    region_xy: tuple[np.ndarray, np.ndarray],
+) -> int:
+    """Demand dots, links, candidate and open sites. Returns links not drawn (cross-panel)."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_rgba
+
+    site_index = scenario.site_index()
+    region_index = scenario.region_index()
+    open_ids = [ld.site for ld in result.sites]
+    colour_of = {
+        sid: CATCHMENT_COLOURS[n % len(CATCHMENT_COLOURS)]
+        for n, sid in enumerate(
+            sorted(open_ids, key=lambda s: -_mw(result, s))  # largest first: distinct colours
+        )
+    }
+
+    # demand regions: grey dots sized by population
+    population = np.array([r.population for r in scenario.regions], dtype=float)
+    if population.size:
+        top = float(population.max()) or 1.0
+        sizes = 0.6 + 26.0 * np.sqrt(population / top)
+        for name, ax in axes.items():
+            mask = region_panel == name
+            if mask.any():
+                ax.scatter(
+                    region_xy[0][mask],
+                    region_xy[1][mask],
+                    s=sizes[mask],
+                    c=DEMAND_COLOUR,
+                    alpha=0.45,
+                    linewidths=0,
+                    zorder=2,
+                    rasterized=True,
+                )
+
+    # links region → site, one LineCollection per panel
+    segments: dict[str, list] = defaultdict(list)
+    colours: dict[str, list] = defaultdict(list)
+    hidden = 0
+    for a in result.serving:
+        i, j = site_index.get(a.site), region_index.get(a.region)
+        if i is None or j is None:
+            continue
+        if site_panel[i] != region_panel[j] or site_panel[i] == "":
+            hidden += 1
+            continue
+        segments[site_panel[i]].append(
+            [(region_xy[0][j], region_xy[1][j]), (site_xy[0][i], site_xy[1][i])]
+        )
+        colours[site_panel[i]].append(
+            to_rgba(colour_of.get(a.site, "#555555"), 0.12 + 0.5 * min(max(a.share, 0.0), 1.0))
+        )
+    for name, segs in segments.items():
+        axes[name].add_collection(
+            LineCollection(segs, colors=colours[name], linewidths=0.55, zorder=3)
+        )
+
+    # unserved regions
+    for name, ax in axes.items():
+        rows = [
+            region_index[r]
+            for r, share in result.unserved.items()
+            if share > 1e-9 and r in region_index and region_panel[region_index[r]] == name
+        ]
+        if rows:
+            ax.scatter(
+                region_xy[0][rows],
+                region_xy[1][rows],
+                marker="x",
+                s=18,
+                c="#d62728",
+                linewidths=0.9,
+                zorder=4,
+            )
+
+    # candidate sites not opened: hollow circles
+    closed = np.array([s.id not in set(open_ids) for s in scenario.sites])
+    for name, ax in axes.items():
+        mask = closed & (site_panel == name)
+        if mask.any():
+            ax.scatter(
+                site_xy[0][mask],
+                site_xy[1][mask],
+                s=34,
+                facecolors="none",
+                edgecolors=CANDIDATE_COLOUR,
+                linewidths=0.9,
+                zorder=5,
+            )
+
+    # open sites: pies sized by IT MW
+    labels: list[_Label] = []
+    largest = max((_mw(result, s) for s in open_ids), default=0.0) or 1.0
+    liquid = set(result.liquid_sites)
+    for load in result.sites:
+        i = site_index.get(load.site)
+        if i is None or site_panel[i] == "":
+            continue
+        ax = axes[site_panel[i]]
+        radius = _radius_km(ax, _mw(result, load.site) / largest)
+        x, y = site_xy[0][i], site_xy[1][i]
+        _pie(
+            ax,
+            x,
+            y,
+            radius,
+            load.training_mw,
+            load.inference_mw,
+            ring=load.site in liquid,
+            catchment=colour_of.get(load.site),
+        )
+        site = scenario.sites[i]
+        parts = []
+        if load.training_mw > 0:
+            parts.append(f"T {_fmt_mw(load.training_mw)}")
+        if load.inference_mw > 0:
+            parts.append(f"I {_fmt_mw(load.inference_mw)}")
+        labels.append(
+            _Label(
+                ax=ax,
+                x=float(x),
+                y=float(y),
+                radius_km=radius,
+                text=f"{site.name or site.id}\n"
+                + (f"{' · '.join(parts)} MW" if parts else "open, no load"),
+                fontsize=6.0 if site_panel[i] in ("alaska", "hawaii") else 7.5,
+            )
+        )
+    _place_labels(labels)
+    return hidden
+
+
+@dataclass
+class _Label:
+    ax: Any
+    x: float
+    y: float
+    radius_km: float
+    text: str
+    fontsize: float
+
+
+def _place_labels(labels: list[_Label]) -> None:
+    """Put each label beside its pie where it overlaps no other label or pie (greedy)."""
+    if not labels:
+        return
+    figure = labels[0].ax.figure
+    renderer = figure.canvas.get_renderer()
+    width, height = figure.bbox.width, figure.bbox.height
+    legend_zone = (0.785 * width, 0.55 * height, width, height)  # the legend sits here
+    taken: list[tuple[float, float, float, float]] = [legend_zone]
+    for label in labels:  # pies are obstacles for every label
+        centre = label.ax.transData.transform((label.x, label.y))
+        r = label.radius_km / _km_per_point(label.ax) * figure.dpi / 72.0
+        taken.append((centre[0] - r, centre[1] - r, centre[0] + r, centre[1] + r))
+    style = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
+    for label in labels:
+        gap = label.radius_km / _km_per_point(label.ax) + 3.0
+        diag = gap * 0.75
+        choices = [
+            ((gap, 0.0), "left", "center"),
+            ((-gap, 0.0), "right", "center"),
+            ((0.0, gap), "center", "bottom"),
+            ((0.0, -gap), "center", "top"),
+            ((diag, diag), "left", "bottom"),
+            ((diag, -diag), "left", "top"),
+            ((-diag, diag), "right", "bottom"),
+            ((-diag, -diag), "right", "top"),
+        ]
+        chosen = None
+        for offset, ha, va in choices:
+            annotation = label.ax.annotate(
+                label.text,
+                (label.x, label.y),
+                xytext=offset,
+                textcoords="offset points",
+                fontsize=label.fontsize,
+                ha=ha,
+                va=va,
+                zorder=8,
+                bbox=style,
+                annotation_clip=False,
+            )
+            box = annotation.get_window_extent(renderer).padded(2.0)
+            rect = (box.x0, box.y0, box.x1, box.y1)
+            inside = rect[0] >= 0 and rect[1] >= 0 and rect[2] <= width and rect[3] <= height
+            if inside and not any(_overlap(rect, other) for other in taken):
+                chosen = rect
+                break
+            annotation.remove()
+        if chosen is None:  # nowhere free: right of the pie, overlapping
+            annotation = label.ax.annotate(
+                label.text,
+                (label.x, label.y),
+                xytext=(gap, 0.0),
+                textcoords="offset points",
+                fontsize=label.fontsize,
+                ha="left",
+                va="center",
+                zorder=8,
+                bbox=style,
+            )
+            box = annotation.get_window_extent(renderer)
+            chosen = (box.x0, box.y0, box.x1, box.y1)
+        taken.append(chosen)
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _fmt_mw(value: float) -> str:
+    if value >= 10:
+        return f"{value:,.0f}"
+    if value >= 1:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _mw(result: PlacementResult, site_id: str) -> float:
+    load = result.site_load(site_id)
+    return 0.0 if load is None else load.training_mw + load.inference_mw
+
+
+def _km_per_point(ax: Any) -> float:
+    """Data units (km) per typographic point in this equal-aspect axes."""
+    ax.apply_aspect()
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    box = ax.get_position()
+    width_in = box.width * ax.figure.get_figwidth()
+    height_in = box.height * ax.figure.get_figheight()
+    return max((x1 - x0) / width_in, (y1 - y0) / height_in) / 72.0
+
+
+def _radius_km(ax: Any, fraction: float) -> float:
+    """Pie radius: area ∝ MW; the largest pie is 16 pt across, the smallest 3.5 pt."""
+    points = max(16.0 * math.sqrt(max(fraction, 0.0)), 3.5)
+    return points * _km_per_point(ax)
+
+
+def _pie(
+    ax: Any,
+    x: float,
+    y: float,
+    radius: float,
+    training: float,
+    inference: float,
+    *,
+    ring: bool,
+    catchment: str | None,
+) -> None:
+    from matplotlib.patches import Circle, Wedge
+
+    total = training + inference
+    if total <= 0:
+        ax.add_patch(Circle((x, y), radius, fc="white", ec=LIQUID_RING, lw=1.0, zorder=6))
+        return
+    start = 90.0
+    for value, colour in ((training, TRAINING_COLOUR), (inference, INFERENCE_COLOUR)):
+        if value <= 0:
+            continue
+        sweep = 360.0 * value / total
+        ax.add_patch(
+            Wedge((x, y), radius, start, start + sweep, fc=colour, ec="white", lw=0.4, zorder=6)
+        )
+        start += sweep
+    ax.add_patch(
+        Circle(
+            (x, y),
+            radius,
+            fc="none",
+            ec=LIQUID_RING if ring else (catchment or "white"),
+            lw=2.2 if ring else 1.2,
+            zorder=7,
+        )
+    )
+
+
+def _decorate(
+    figure: Any,
+    scenario: Scenario,
+    result: PlacementResult,
+    ax: Any,
+    notes: list[str],
+    *,
+    legend: bool = True,
+) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    kpis = result.kpis
+    objective = (
+        f"{result.objective / 1e9:,.3f} B USD/yr"
+        if result.objective is not None and abs(result.objective) >= 1e8
+        else (f"{result.objective:,.0f} USD/yr" if result.objective is not None else "no objective")
+    )
+    slos = sorted({s for s in (scenario.region_slo_ms(r) for r in scenario.regions) if s})
+    slo = (
+        "none"
+        if not slos
+        else (f"{slos[0]:g} ms" if len(slos) == 1 else f"{slos[0]:g}–{slos[-1]:g} ms")
+    )
+    rtt = (
+        f"population-weighted RTT {kpis.weighted_mean_rtt_ms:.1f} ms "
+        f"(p95 {kpis.p95_rtt_ms:.1f} ms, SLO {slo})"
+        if kpis.weighted_mean_rtt_ms is not None and kpis.p95_rtt_ms is not None
+        else f"SLO {slo}"
+    )
+    figure.suptitle(
+        f"{scenario.name}: {result.status.value} · {objective} · {rtt}",
+        x=0.01,
+        y=0.975,
+        ha="left",
+        fontsize=13,
+        fontweight="bold",
+    )
+    train_sites = [ld for ld in result.sites if ld.training_mw > 0]
+    infer_sites = [ld for ld in result.sites if ld.inference_mw > 0]
+    if result.ok:
+        liquid_train = any(ld.liquid_cooling for ld in train_sites)
+        pieces = []
+        if scenario.training:
+            pieces.append(
+                f"training {kpis.training_mw:,.0f} MW whole at {len(train_sites)} central "
+                f"site(s){' with liquid cooling' if liquid_train else ''}"
+            )
+        if scenario.regions:
+            pieces.append(
+                f"inference {kpis.inference_mw:,.0f} MW spread over {len(infer_sites)} site(s) "
+                "near users"
+            )
+        pieces.append(f"{len(result.sites)} of {len(scenario.sites)} candidate sites open")
+        subtitle = " · ".join(pieces)
+    else:
+        subtitle = f"no placement: {result.message or result.status.value}"[:160]
+    figure.text(0.01, 0.915, subtitle, ha="left", fontsize=10, color="#333333")
+    figure.text(
+        0.99, 0.012, " · ".join(notes), ha="right", va="bottom", fontsize=7, color="#777777"
+    )
+    if not legend:
+        return
+    largest = max((ld.training_mw + ld.inference_mw for ld in result.sites), default=0.0)
+    handles = [
+        Patch(fc=TRAINING_COLOUR, ec="white", label="training IT MW (pie slice)"),
+        Patch(fc=INFERENCE_COLOUR, ec="white", label="inference IT MW (pie slice)"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            ms=10,
+            mfc="white",
+            mec=LIQUID_RING,
+            mew=2.2,
+            label="liquid cooling built (dark ring)",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            ms=6,
+            mfc="none",
+            mec=CANDIDATE_COLOUR,
+            mew=0.9,
+            label="candidate site, not opened",
+        ),
+        Line2D(
+            [],
+            [],
+            color=CATCHMENT_COLOURS[0],
+            lw=1.0,
+            label="region → serving site (opacity = share)",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            ms=4,
+            mfc=DEMAND_COLOUR,
+            mec="none",
+            alpha=0.6,
+            label="demand region (size = population)",
+        ),
+    ]
+    if result.unserved:
+        handles.append(
+            Line2D([], [], marker="x", ls="", ms=5, mec="#d62728", label="unserved demand")
+        )
+    legend_box = figure.legend(
+        handles=handles,
+        loc="upper right",
+        bbox_to_anchor=(0.995, 0.86),
+        fontsize=8,
+        frameon=True,
+        framealpha=0.9,
+        title=f"pie area ∝ IT MW (largest {largest:,.0f} MW)",
+        title_fontsize=8,
+    )
+    legend_box.set_zorder(20)

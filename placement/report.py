@@ -1,0 +1,670 @@
+"""Readable summaries of a scenario and of a placement, as plain text or rich renderables.
+
+:func:`summary_text` is the plain-text report (used by tests and for non-terminal output);
+:func:`summary_renderables` gives the same content as rich tables for a terminal. Both show:
+
+* status, objective, bound, gap and timings, and whether ``placement.verify`` passed;
+* the training-vs-inference contrast: training whole at a few central, cheap-power,
+  liquid-cooled campuses; inference spread near users;
+* where each training cluster went and *why* it is cheap there (energy price, PUE, carbon,
+  liquid cooling and running cost per MW, against the average of the sites it could use);
+* inference MW per site, population-weighted mean and p95 RTT against the SLO;
+* the annual cost breakdown.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from placement.geo import (
+    COST_COMPONENTS,
+    cluster_fits,
+    cluster_pue,
+    needs_liquid,
+    training_cost_usd_per_year,
+)
+from placement.result import PlacementResult
+from placement.schema import Scenario, Site
+
+TEXT_WIDTH = 110
+
+
+# ====================================================================== public entry points
+def summary_text(
+    scenario: Scenario,
+    result: PlacementResult,
+    *,
+    verified: bool | None = None,
+    verify_message: str = "",
+    width: int = TEXT_WIDTH,
+) -> str:
+    """The placement report as plain text (no colour, no control codes).
+
+    ``verified``: True if :func:`placement.verify` passed, False if it failed (then
+    ``verify_message`` says why), None if it was not run.
+    """
+    return render_plain(
+        summary_renderables(scenario, result, verified=verified, verify_message=verify_message),
+        width=width,
+    )
+
+
+def summary_renderables(
+    scenario: Scenario,
+    result: PlacementResult,
+    *,
+    verified: bool | None = None,
+    verify_message: str = "",
+) -> list[RenderableType]:
+    """The placement report as rich renderables (print them with a rich Console)."""
+    parts: list[RenderableType] = [_headline(scenario, result, verified, verify_message)]
+    if not result.ok:
+        parts.append(_no_solution(result))
+        return parts
+    parts.append(_contrast(scenario, result))
+    if scenario.training:
+        parts.append(_training_table(scenario, result))
+        parts.append(_training_why(scenario, result))
+    parts.append(_sites_table(scenario, result))
+    if scenario.regions:
+        parts.append(_latency(scenario, result))
+    parts.append(_costs_table(result))
+    return parts
+
+
+def scenario_summary_text(scenario: Scenario, width: int = TEXT_WIDTH) -> str:
+    return render_plain([scenario_summary(scenario)], width=width)
+
+
+def scenario_summary(scenario: Scenario, pairs: tuple[int, int] | None = None) -> RenderableType:
+    """Counts and totals of a scenario (``pairs``: eligible training and serving pairs)."""
+    sites, regions, clusters = scenario.sites, scenario.regions, scenario.training
+    econ, net = scenario.economics, scenario.network
+    table = Table(box=box.SIMPLE, show_header=False, pad_edge=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    table.title = f"scenario {escape(scenario.name)}"
+    liquid = sum(s.liquid_cooling_available for s in sites)
+    table.add_row(
+        "sites",
+        f"{len(sites):,} candidates ({liquid:,} can build liquid cooling), "
+        f"{_mw(sum(s.power_mw for s in sites))} of grid power in total; energy "
+        f"{_span((s.energy_price_usd_per_mwh for s in sites), '{:.1f}')} USD/MWh, PUE "
+        f"{_span((s.pue for s in sites), '{:.2f}')}, carbon "
+        f"{_span((s.carbon_kg_per_mwh for s in sites), '{:.0f}')} kg/MWh",
+    )
+    demand = sum(scenario.region_demand_mw(r) for r in regions)
+    gpus = sum(scenario.region_demand_gpus(r) for r in regions)
+    slos = {scenario.region_slo_ms(r) for r in regions}
+    table.add_row(
+        "regions",
+        f"{len(regions):,} demand regions, {sum(r.population for r in regions):,.0f} people, "
+        f"inference {_mw(demand)} ({gpus:,.0f} GPUs); SLO {_slo_text(slos)}",
+    )
+    if clusters:
+        table.add_row(
+            "training",
+            f"{len(clusters):,} clusters, {_mw(sum(c.it_mw for c in clusters))} IT in total, "
+            f"{sum(c.gpus for c in clusters):,} GPUs, rack density "
+            f"{_span((c.rack_density_kw for c in clusters), '{:g}')} kW",
+        )
+    else:
+        table.add_row("training", "no training clusters")
+    table.add_row(
+        "economics",
+        f"λ = {econ.latency_penalty_usd_per_user_ms_year:g} USD/user·ms·yr, carbon price "
+        f"{econ.carbon_price_usd_per_tonne:g} USD/t, capital recovery factor "
+        f"{econ.capital_recovery_factor:.4f} ({econ.discount_rate:.1%} over "
+        f"{econ.lifetime_years:g} years), "
+        + (
+            "hard demand"
+            if econ.unserved_penalty_usd_per_mw_year is None
+            else f"soft demand at {econ.unserved_penalty_usd_per_mw_year:,.0f} USD/MW·yr unserved"
+        ),
+    )
+    table.add_row(
+        "network",
+        f"RTT = {net.base_rtt_ms:g} ms + 2 × {net.route_factor:g} × km / "
+        f"{net.fiber_km_per_ms:g} km/ms ({net.distance.replace('_', ' ')})"
+        + (f", backbone {escape(net.backbone_graphml)}" if net.backbone_graphml else ""),
+    )
+    rule_text = _rules_text(scenario)
+    if rule_text:
+        table.add_row("rules", escape(rule_text))
+    if pairs is not None:
+        table.add_row(
+            "model",
+            f"{pairs[0]:,} eligible training pairs (site, cluster), {pairs[1]:,} eligible "
+            "serving pairs (site, region) after exact SLO pruning",
+        )
+    if scenario.description:
+        table.add_row("about", escape(_clip(scenario.description, 1200)))
+    return table
+
+
+def render_plain(renderables: Iterable[RenderableType], width: int = TEXT_WIDTH) -> str:
+    """Render rich renderables to plain text (no colour, no control codes)."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        no_color=True,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+    for item in renderables:
+        console.print(item)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+# ====================================================================== sections
+def _headline(
+    scenario: Scenario, result: PlacementResult, verified: bool | None, verify_message: str
+) -> RenderableType:
+    status_style = {"optimal": "bold green", "feasible": "bold yellow"}.get(
+        result.status.value, "bold red"
+    )
+    lines = [
+        Text.assemble(
+            ("placement", "bold"),
+            f" — {scenario.name}: ",
+            (result.status.value.upper(), status_style),
+            (f"  {_usd(result.objective)} USD/yr" if result.objective is not None else ""),
+        )
+    ]
+    bound = "—" if result.bound is None else _usd(result.bound)
+    gap = "unknown" if result.gap is None else f"{result.gap:.2e} ({result.gap:.4%})"
+    lines.append(
+        Text(
+            f"  objective {_usd(result.objective)} USD/yr · bound {bound} · gap {gap}",
+        )
+    )
+    size = result.model_size
+    lines.append(
+        Text(
+            f"  formulation {result.formulation or '—'} · solver {result.solver or '—'} · "
+            f"build {result.build_seconds:.2f} s · solve {result.solve_seconds:.2f} s"
+        )
+    )
+    if size:
+        lines.append(
+            Text(
+                f"  model {size.get('variables', 0):,} variables, "
+                f"{size.get('constraints', 0):,} constraints, {size.get('nonzeros', 0):,} nonzeros"
+            )
+        )
+    if verified is True and not result.ok:
+        lines.append(
+            Text("  verified: placement.verify ran — the result claims no placement to check")
+        )
+    elif verified is True:
+        lines.append(
+            Text.assemble(
+                "  ",
+                ("verified", "bold green"),
+                ": placement.verify re-checked every constraint and the objective — no violation",
+            )
+        )
+    elif verified is False:
+        lines.append(
+            Text.assemble("  ", ("VERIFICATION FAILED", "bold red"), f": {verify_message}")
+        )
+    else:
+        lines.append(Text("  not verified (placement.verify was not run)"))
+    return Group(*lines, Text(""))
+
+
+def _no_solution(result: PlacementResult) -> RenderableType:
+    lines = [Text(f"No placement: {result.message or result.status.value}", style="bold red")]
+    if result.diagnosis:
+        lines.append(Text("Diagnosis (why it cannot be placed):", style="bold"))
+        lines.append(_bullets(result.diagnosis))
+    elif result.status.value == "no_solution":
+        lines.append(Text("Raise --time-limit, loosen --gap, or try another --formulation."))
+    return Group(*lines)
+
+
+def _contrast(scenario: Scenario, result: PlacementResult) -> RenderableType:
+    sites = {s.id: s for s in scenario.sites}
+    kpis = result.kpis
+    train_loads = [ld for ld in result.sites if ld.training_mw > 0]
+    inf_loads = [ld for ld in result.sites if ld.inference_mw > 0]
+    table = _table("Training vs inference: central campuses vs near users")
+    table.add_column("workload", no_wrap=True)
+    for name in ("IT MW", "sites", "USD/MWh*", "liquid MW"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("where", ratio=1)
+    if train_loads:
+        liquid_mw = sum(ld.training_mw for ld in train_loads if ld.liquid_cooling)
+        table.add_row(
+            "training",
+            f"{kpis.training_mw:,.1f}",
+            f"{len(train_loads)}",
+            _fmt(_weighted_price(sites, ((ld.site, ld.training_mw) for ld in train_loads))),
+            f"{liquid_mw:,.1f}",
+            escape(
+                f"{len(result.training)} cluster(s), each whole at one site: "
+                + ", ".join(_site_name(scenario, ld.site) for ld in train_loads)
+                + (" (liquid-cooled campus)" if liquid_mw > 0 else "")
+            ),
+        )
+    if inf_loads:
+        users = sum(r.population for r in scenario.regions)
+        table.add_row(
+            "inference",
+            f"{kpis.inference_mw:,.1f}",
+            f"{len(inf_loads)}",
+            _fmt(_weighted_price(sites, ((ld.site, ld.inference_mw) for ld in inf_loads))),
+            f"{sum(ld.inference_mw for ld in inf_loads if ld.liquid_cooling):,.1f}",
+            escape(
+                f"spread near users: {len({a.region for a in result.serving}):,} regions, "
+                f"{_people(users)} people, mean RTT {_ms(kpis.weighted_mean_rtt_ms)}: "
+                + _first(
+                    [
+                        _site_name(scenario, ld.site)
+                        for ld in sorted(inf_loads, key=lambda ld: -ld.inference_mw)
+                    ],
+                    6,
+                )
+            ),
+        )
+    avg = _mean(s.energy_price_usd_per_mwh for s in scenario.sites)
+    table.caption = (
+        f"* MW-weighted energy price at the sites used; average of all {len(scenario.sites)} "
+        f"candidates {avg:.1f} USD/MWh"
+    )
+    return table
+
+
+@dataclass(frozen=True)
+class SiteWhy:
+    """Why training sits at a site: its figures against the candidates that could host it.
+
+    The candidates are the sites where every cluster placed here would fit alone (density,
+    cooling, power, space, not forbidden). PUE and running cost are for this site's cluster mix
+    (IT-MW weighted); running cost = build + energy + carbon per IT MW per year.
+    """
+
+    site: str
+    label: str
+    clusters: tuple[str, ...]
+    it_mw: float
+    liquid_built: bool
+    candidates: int
+    liquid_capable: int
+    price: float
+    price_avg: float
+    pue: float
+    pue_avg: float
+    carbon: float
+    carbon_avg: float
+    cost_per_mw: float
+    cost_per_mw_avg: float
+    rank: int
+
+
+def training_why(scenario: Scenario, result: PlacementResult) -> list[SiteWhy]:
+    """One entry per training site: what makes it cheap for the clusters placed there."""
+    sites = {s.id: s for s in scenario.sites}
+    clusters = {c.id: c for c in scenario.training}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for cid, sid in result.training.items():
+        if sid in sites and cid in clusters:
+            groups[sid].append(cid)
+    liquid_built = set(result.liquid_sites)
+    out = []
+    for sid, cids in groups.items():
+        mix = [clusters[c] for c in cids]
+        total_mw = sum(c.it_mw for c in mix)
+        eligible = [
+            s for s in scenario.sites if all(cluster_fits(c, s, scenario) for c in mix)
+        ] or [sites[sid]]
+
+        def mix_pue(site: Site, mix=mix, total_mw=total_mw) -> float:
+            return sum(cluster_pue(c, site) * c.it_mw for c in mix) / total_mw
+
+        def mix_cost(site: Site, mix=mix, total_mw=total_mw) -> float:
+            return sum(training_cost_usd_per_year(scenario, c, site) for c in mix) / total_mw
+
+        site = sites[sid]
+        here = mix_cost(site)
+        costs = [mix_cost(s) for s in eligible]
+        out.append(
+            SiteWhy(
+                site=sid,
+                label=_site_label(sites, sid),
+                clusters=tuple(cids),
+                it_mw=total_mw,
+                liquid_built=sid in liquid_built,
+                candidates=len(eligible),
+                liquid_capable=sum(s.liquid_cooling_available for s in eligible),
+                price=site.energy_price_usd_per_mwh,
+                price_avg=_mean(s.energy_price_usd_per_mwh for s in eligible),
+                pue=mix_pue(site),
+                pue_avg=_mean(mix_pue(s) for s in eligible),
+                carbon=site.carbon_kg_per_mwh,
+                carbon_avg=_mean(s.carbon_kg_per_mwh for s in eligible),
+                cost_per_mw=here,
+                cost_per_mw_avg=_mean(costs),
+                rank=1 + sum(v < here * (1 - 1e-9) for v in costs),
+            )
+        )
+    return out
+
+
+def _training_table(scenario: Scenario, result: PlacementResult) -> RenderableType:
+    sites = {s.id: s for s in scenario.sites}
+    table = _table("Training clusters: each placed whole at one site")
+    table.add_column("cluster", no_wrap=True)
+    for name in ("GPUs", "IT MW", "kW/rack", "cooling"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("site", no_wrap=True)
+    for name in ("PUE", "USD/MWh", "USD/yr to run"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for cluster in scenario.training:
+        site = sites.get(result.training.get(cluster.id, ""))
+        if site is None:
+            continue
+        table.add_row(
+            escape(cluster.id),
+            f"{cluster.gpus:,}" if cluster.gpus else "—",
+            f"{cluster.it_mw:,.1f}",
+            f"{cluster.rack_density_kw:g}",
+            "liquid" if needs_liquid(cluster, site) else "air",
+            escape(site.name or site.id),
+            f"{cluster_pue(cluster, site):.3f}",
+            f"{site.energy_price_usd_per_mwh:.1f}",
+            _usd(training_cost_usd_per_year(scenario, cluster, site)),
+        )
+    table.caption = "USD/yr to run = annualised build + energy + carbon of the cluster at its site"
+    return table
+
+
+def _training_why(scenario: Scenario, result: PlacementResult) -> RenderableType:
+    parts: list[RenderableType] = []
+    for w in training_why(scenario, result):
+        table = _table(
+            f"Why training sits at {w.label}: {', '.join(w.clusters)} ({w.it_mw:,.1f} MW IT)"
+        )
+        table.add_column("", no_wrap=True)
+        table.add_column("this site", justify="right", no_wrap=True)
+        table.add_column(f"avg of {w.candidates} candidates", justify="right", no_wrap=True)
+        table.add_column("difference", justify="right", no_wrap=True)
+        table.add_row(
+            "energy price, USD/MWh",
+            f"{w.price:.1f}",
+            f"{w.price_avg:.1f}",
+            _pct(w.price, w.price_avg),
+        )
+        table.add_row(
+            "PUE of these clusters", f"{w.pue:.3f}", f"{w.pue_avg:.3f}", _pct(w.pue, w.pue_avg)
+        )
+        table.add_row(
+            "carbon, kg CO2/MWh",
+            f"{w.carbon:.0f}",
+            f"{w.carbon_avg:.0f}",
+            _pct(w.carbon, w.carbon_avg),
+        )
+        table.add_row(
+            "liquid cooling",
+            "built" if w.liquid_built else "not needed",
+            f"{w.liquid_capable} of {w.candidates} can",
+            "",
+        )
+        table.add_row(
+            "running cost, USD per IT MW·yr",
+            _short(w.cost_per_mw),
+            _short(w.cost_per_mw_avg),
+            _pct(w.cost_per_mw, w.cost_per_mw_avg),
+        )
+        table.add_row("rank by running cost", f"{w.rank} of {w.candidates}", "", "")
+        parts.append(table)
+    parts.append(
+        _bullets(
+            [
+                "Candidates = the sites where these clusters fit (rack density, cooling, power, "
+                "space). Training pays no latency penalty: it goes where power, cooling and "
+                "density are cheapest, and clusters sharing one campus share its fixed and "
+                "liquid-cooling cost."
+            ]
+        )
+    )
+    return Group(*parts, Text(""))
+
+
+def _sites_table(scenario: Scenario, result: PlacementResult) -> RenderableType:
+    sites = {s.id: s for s in scenario.sites}
+    regions = {r.id: r for r in scenario.regions}
+    served: dict[str, set[str]] = defaultdict(set)
+    people: dict[str, float] = defaultdict(float)
+    rtt_weight: dict[str, float] = defaultdict(float)
+    for a in result.serving:
+        served[a.site].add(a.region)
+        pop = a.share * (regions[a.region].population if a.region in regions else 0.0)
+        people[a.site] += pop
+        rtt_weight[a.site] += pop * a.rtt_ms
+    table = _table(
+        f"Open sites ({len(result.sites)} of {len(scenario.sites)} candidates), "
+        "largest first: IT MW by workload"
+    )
+    table.add_column("site", max_width=24, overflow="fold")
+    for name in (
+        "train MW",
+        "infer MW",
+        "grid MW used",
+        "liquid",
+        "regions",
+        "users",
+        "mean RTT",
+        "USD/MWh",
+    ):
+        table.add_column(name, justify="right", no_wrap=True)
+    order = sorted(result.sites, key=lambda ld: -(ld.training_mw + ld.inference_mw))
+    for ld in order:
+        site = sites.get(ld.site)
+        grid = site.power_mw if site else math.nan
+        mean_rtt = rtt_weight[ld.site] / people[ld.site] if people[ld.site] > 0 else None
+        table.add_row(
+            escape(_site_name(scenario, ld.site)),
+            f"{ld.training_mw:,.1f}" if ld.training_mw else "—",
+            f"{ld.inference_mw:,.1f}" if ld.inference_mw else "—",
+            f"{ld.facility_mw:,.0f}/{grid:,.0f}",
+            "yes" if ld.liquid_cooling else "no",
+            f"{len(served[ld.site]):,}" if served[ld.site] else "—",
+            _people(people[ld.site]) if served[ld.site] else "—",
+            _ms(mean_rtt),
+            f"{site.energy_price_usd_per_mwh:.1f}" if site else "—",
+        )
+    return table
+
+
+def _table(title: str) -> Table:
+    return Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+
+
+def _bullets(items: Iterable[str]) -> RenderableType:
+    grid = Table.grid(padding=(0, 1), pad_edge=False)
+    grid.add_column(width=3, justify="right")
+    grid.add_column(ratio=1)
+    for item in items:
+        grid.add_row("-", escape(item))
+    return grid
+
+
+def _latency(scenario: Scenario, result: PlacementResult) -> RenderableType:
+    kpis = result.kpis
+    slos = {scenario.region_slo_ms(r) for r in scenario.regions}
+    finite = [s for s in slos if s is not None]
+    max_rtt = max((a.rtt_ms for a in result.serving), default=None)
+    line = (
+        f"Latency (population-weighted over served demand): mean {_ms(kpis.weighted_mean_rtt_ms)}, "
+        f"p95 {_ms(kpis.p95_rtt_ms)}, worst {_ms(max_rtt)}; SLO {_slo_text(slos)}"
+    )
+    if finite and kpis.p95_rtt_ms is not None:
+        tightest = min(finite)
+        line += f" (p95 uses {kpis.p95_rtt_ms / tightest:.0%} of the tightest SLO)"
+    lines = [Text(line)]
+    if result.unserved:
+        demand = {r.id: scenario.region_demand_mw(r) for r in scenario.regions}
+        lost = sum(share * demand.get(rid, 0.0) for rid, share in result.unserved.items())
+        lines.append(
+            Text(
+                f"Unserved: {len(result.unserved):,} region(s) partly or wholly unserved, "
+                f"{lost:,.1f} MW ({1 - kpis.served_share:.2%} of inference demand)",
+                style="yellow",
+            )
+        )
+    lines.append(
+        Text(
+            f"Carbon: {kpis.carbon_tonnes_per_year:,.0f} t CO2 per year from "
+            f"{kpis.facility_mw:,.1f} MW of facility power"
+        )
+    )
+    return Group(*lines, Text(""))
+
+
+def _costs_table(result: PlacementResult) -> RenderableType:
+    costs = result.costs
+    total = costs.total
+    table = _table("Annual cost (USD per year)")
+    table.show_footer = True
+    table.add_column("component", footer="total (objective)")
+    table.add_column("USD/yr", justify="right", footer=_usd(total))
+    table.add_column("share", justify="right", footer="100.0%" if total else "—")
+    for key, label in COST_COMPONENTS:
+        value = getattr(costs, key)
+        share = f"{value / total:.1%}" if total else "—"
+        table.add_row(label, _usd(value), share)
+    return table
+
+
+# ====================================================================== formatting helpers
+def _site_name(scenario: Scenario, sid: str) -> str:
+    site = next((s for s in scenario.sites if s.id == sid), None)
+    return site.name if site is not None and site.name else sid
+
+
+def _first(names: list[str], limit: int) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
+
+
+def _people(value: float) -> str:
+    if value >= 1e6:
+        return f"{value / 1e6:,.1f} M"
+    if value >= 1e3:
+        return f"{value / 1e3:,.1f} k"
+    return f"{value:,.0f}"
+
+
+def _site_label(sites: dict[str, Site], sid: str) -> str:
+    site = sites.get(sid)
+    if site is None or not site.name or site.name == sid:
+        return sid
+    return f"{site.name} ({sid})"
+
+
+def _weighted_price(sites: dict[str, Site], pairs: Iterable[tuple[str, float]]) -> float | None:
+    num = den = 0.0
+    for sid, mw in pairs:
+        if sid in sites:
+            num += sites[sid].energy_price_usd_per_mwh * mw
+            den += mw
+    return num / den if den > 0 else None
+
+
+def _rules_text(scenario: Scenario) -> str:
+    rules = scenario.rules
+    parts = []
+    if rules.max_sites is not None:
+        parts.append(f"at most {rules.max_sites} sites")
+    if rules.max_training_sites is not None:
+        parts.append(f"at most {rules.max_training_sites} training sites")
+    for field in ("must_open", "existing", "forbidden"):
+        ids = getattr(rules, field)
+        if ids:
+            parts.append(f"{field.replace('_', ' ')}: {', '.join(ids)}")
+    if rules.max_share_per_site < 1:
+        parts.append(f"at most {rules.max_share_per_site:g} of a region per site")
+    if rules.carbon_cap_tonnes_per_year is not None:
+        parts.append(f"carbon cap {rules.carbon_cap_tonnes_per_year:,.0f} t/yr")
+    if scenario.pair_costs_usd_per_year:
+        n = sum(len(row) for row in scenario.pair_costs_usd_per_year.values())
+        parts.append(f"{n:,} explicit pair costs")
+    return "; ".join(parts)
+
+
+def _slo_text(slos: set[float | None]) -> str:
+    finite = sorted(s for s in slos if s is not None)
+    if not finite:
+        return "none"
+    text = f"{finite[0]:g} ms" if len(finite) == 1 else f"{finite[0]:g}–{finite[-1]:g} ms"
+    return text + (" (some regions have none)" if None in slos else "")
+
+
+def _span(values: Iterable[float], fmt: str) -> str:
+    items = list(values)
+    if not items:
+        return "—"
+    lo, hi = min(items), max(items)
+    return fmt.format(lo) if lo == hi else f"{fmt.format(lo)}–{fmt.format(hi)}"
+
+
+def _mean(values: Iterable[float]) -> float:
+    items = list(values)
+    return sum(items) / len(items) if items else math.nan
+
+
+def _pct(value: float, reference: float) -> str:
+    if not reference:
+        return "n/a"
+    change = value / reference - 1
+    return f"{change:+.0%}".replace("-", "−")
+
+
+def _usd(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _short(value: float) -> str:
+    for scale, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _mw(value: float) -> str:
+    return f"{value:,.1f} MW"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} ms"
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
