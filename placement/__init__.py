@@ -32,10 +32,14 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     # Bundled datasets load on first use, so `import placement` stays light.
-    if name == "datasets":
-        import importlib
+    import importlib
 
+    if name == "datasets":
         return importlib.import_module("placement.datasets")
+    if name in ("Portfolio", "solve_portfolio", "pareto", "batch"):
+        # Batch solving pulls in pandas and executors: load it only when asked for.
+        batch = importlib.import_module("placement.batch")
+        return batch if name == "batch" else getattr(batch, name)
     raise AttributeError(f"module 'placement' has no attribute {name!r}")
 
 
@@ -50,6 +54,7 @@ __all__ = [
     "NetworkSettings",
     "PlacementError",
     "PlacementResult",
+    "Portfolio",
     "Region",
     "Rules",
     "Scenario",
@@ -63,6 +68,8 @@ __all__ = [
     "capital_recovery_factor",
     "datasets",
     "io",
+    "pareto",
     "solve",
+    "solve_portfolio",
     "verify",
 ]
