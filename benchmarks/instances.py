@@ -1,0 +1,124 @@
+"""Benchmark instances: small picklable specs that build their scenario where they run.
+
+A spec names a loader and its arguments, so a fresh worker process rebuilds exactly the same
+seeded scenario. ``variant`` turns a scenario into the one actually solved:
+
+* ``pruned`` — the scenario as given: pairs beyond a region's SLO are left out (exactly);
+* ``dense`` — the same scenario with every SLO removed, so every site–region pair is in the
+  model. That is a *different, relaxed* problem (an optimum can use pairs the SLO forbids); it
+  shows what pruning saves in model size and time, not an alternative route to the same answer;
+* ``none`` — a scenario without any SLO, where dense and pruned coincide.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from placement.io import read_orlib_cflp, read_orlib_optima
+from placement.schema import Scenario
+from placement.synthetic import random_ai_scenario, random_cflp
+
+ROOT = Path(__file__).resolve().parents[1]
+ORLIB_DIR = ROOT / "data" / "orlib"
+VARIANTS = ("none", "pruned", "dense")
+
+
+@dataclass(frozen=True)
+class InstanceSpec:
+    """One benchmark instance: its family, name, size label and how to build it."""
+
+    family: str
+    name: str
+    size: str  # "sites x regions", e.g. "50x200"
+    loader: str
+    args: tuple[Any, ...] = ()
+    known_optimum: float | None = None
+    has_slo: bool = False
+    order: int = 0  # position on the family's size ladder (0 = smallest)
+    kwargs: tuple[tuple[str, Any], ...] = field(default=())
+
+    @property
+    def n_pairs_dense(self) -> int:
+        """Sites × regions: the number of serving pairs without any SLO."""
+        sites, regions = (int(x) for x in self.size.split("x"))
+        return sites * regions
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return ("pruned", "dense") if self.has_slo else ("none",)
+
+    def load(self, variant: str = "none") -> Scenario:
+        """Build the scenario (deterministic for a given spec) in the chosen variant."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dataset data-gap notes are not benchmark output
+            scenario = LOADERS[self.loader](*self.args, **dict(self.kwargs))
+        return without_slo(scenario) if variant == "dense" else scenario
+
+
+def without_slo(scenario: Scenario) -> Scenario:
+    """The same scenario with no latency SLO anywhere: every site–region pair is eligible."""
+    return scenario.model_copy(
+        update={
+            "name": f"{scenario.name}_dense",
+            "network": scenario.network.model_copy(update={"default_slo_ms": None}),
+            "regions": tuple(
+                r if r.slo_ms is None else r.model_copy(update={"slo_ms": None})
+                for r in scenario.regions
+            ),
+        }
+    )
+
+
+def orlib_names() -> list[str]:
+    """The 37 OR-Library ``cap*`` instances that have a known optimum, in numeric order."""
+    return sorted(read_orlib_optima(ORLIB_DIR / "capopt.txt"), key=_orlib_key)
+
+
+def orlib_specs(names: list[str]) -> list[InstanceSpec]:
+    """OR-Library ``cap*`` instances with Beasley's optima."""
+    optima = read_orlib_optima(ORLIB_DIR / "capopt.txt")
+    specs = []
+    for name in names:
+        path = ORLIB_DIR / f"{name}.txt"
+        sites, regions = path.read_text(encoding="utf-8").split()[:2]
+        specs.append(
+            InstanceSpec(
+                family="orlib",
+                name=name,
+                size=f"{sites}x{regions}",
+                loader="orlib",
+                args=(str(path),),
+                known_optimum=optima[name],
+                order=int(sites),
+            )
+        )
+    return specs
+
+
+def _orlib_key(name: str) -> tuple[int, int]:
+    digits = name[3:]
+    return (len(digits), int(digits))
+
+
+def _load_us(which: str) -> Scenario:
+    from placement import datasets
+
+    return {"us_small": datasets.us_small, "us_default": datasets.us_default}[which]()
+
+
+def _load_world(n_sites: int, n_regions: int, seed: int) -> Scenario:
+    from benchmarks.world import world_ai_scenario
+
+    return world_ai_scenario(n_sites, n_regions, seed)
+
+
+LOADERS: dict[str, Any] = {
+    "orlib": lambda path: read_orlib_cflp(path),
+    "random_cflp": lambda n, m, seed: random_cflp(n, m, seed, capacity_ratio=3.0),
+    "random_ai": lambda n, m, seed: random_ai_scenario(n, m, 2, seed, slo_ms=60.0),
+    "world_ai": _load_world,
+    "us": _load_us,
+}

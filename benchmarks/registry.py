@@ -1,0 +1,186 @@
+"""The instance families, their sizes per preset, and the matrix of entries they expand to.
+
+Presets: ``tiny`` (the unit test), ``quick`` (a few minutes on 2 cores), ``full`` (the run behind
+``benchmarks/RESULTS.md``). Each family lists its instances smallest first; on a size ladder an
+entry that failed at one size is not tried at the larger ones (see :mod:`benchmarks.runner`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from benchmarks import world
+from benchmarks.entry import Entry
+from benchmarks.instances import InstanceSpec, orlib_names, orlib_specs
+from placement.formulations import FORMULATIONS
+from placement.solve import SOLVERS
+
+PRESETS = ("tiny", "quick", "full")
+ALL_FORMULATIONS: tuple[str, ...] = tuple(FORMULATIONS)
+ALL_SOLVERS: tuple[str, ...] = tuple(SOLVERS)
+
+# CP-SAT needs all-integer models, so it runs only on single_source; on OR-Library it runs on
+# one instance per size class (16, 25 and 50 warehouses) where single-sourcing is feasible:
+# with one worker thread it rarely proves optimality, so 37 × the time limit would buy little.
+ORLIB_CPSAT = ("cap71", "cap101", "cap131")
+ORLIB_QUICK = ["cap41", "cap71", "cap101", "cap131"]
+ORLIB_TINY = ["cap41", "cap71"]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of instances and how to benchmark it."""
+
+    name: str
+    description: str
+    sizes: dict[str, Sequence[tuple[int, int]] | Sequence[str]]
+    make: Callable[[Sequence[tuple[int, int]] | Sequence[str]], list[InstanceSpec]]
+    ladder: bool = False  # instances grow in size: skip-after-failure applies
+    endtoend: bool = False  # one whole `placement solve` per instance instead of the matrix
+    cpsat_only: tuple[str, ...] | None = None  # CP-SAT only on these instances
+    # The dense (no-SLO) variant shows what pruning saves: one formulation, one backend suffice.
+    dense_formulations: tuple[str, ...] = ("strong",)
+    dense_solvers: tuple[str, ...] = ("highs",)
+
+    def instances(self, preset: str) -> list[InstanceSpec]:
+        return self.make(self.sizes.get(preset, ()))
+
+
+def _random(sizes: Sequence[tuple[int, int]]) -> list[InstanceSpec]:
+    return [
+        InstanceSpec(
+            family="random",
+            name=f"random_cflp_{n}x{m}",
+            size=f"{n}x{m}",
+            loader="random_cflp",
+            args=(n, m, 0),
+            order=k,
+        )
+        for k, (n, m) in enumerate(sizes)
+    ]
+
+
+def _ai(sizes: Sequence[tuple[int, int]]) -> list[InstanceSpec]:
+    loader, prefix = ("world_ai", "world_ai") if world.available() else ("random_ai", "random_ai")
+    return [
+        InstanceSpec(
+            family="ai",
+            name=f"{prefix}_{n}x{m}",
+            size=f"{n}x{m}",
+            loader=loader,
+            args=(n, m, 0),
+            has_slo=True,
+            order=k,
+        )
+        for k, (n, m) in enumerate(sizes)
+    ]
+
+
+_US_SIZES = {"us_small": "13x150", "us_default": "53x3143"}
+
+
+def _us(names: Sequence[str], family: str = "us") -> list[InstanceSpec]:
+    return [
+        InstanceSpec(
+            family=family,
+            name=name,
+            size=_US_SIZES[name],
+            loader="us",
+            args=(name,),
+            has_slo=True,
+            order=k,
+        )
+        for k, name in enumerate(names)
+    ]
+
+
+FAMILIES: dict[str, Family] = {
+    family.name: family
+    for family in (
+        Family(
+            name="orlib",
+            description="OR-Library capacitated facility location (Beasley), known optima",
+            sizes={"tiny": ORLIB_TINY, "quick": ORLIB_QUICK, "full": orlib_names()},
+            make=lambda names: orlib_specs(list(names)),
+            cpsat_only=ORLIB_CPSAT,
+        ),
+        Family(
+            name="random",
+            description="seeded random Euclidean CFLP, total capacity = 3 × demand",
+            sizes={
+                "tiny": [(10, 30)],
+                "quick": [(50, 200)],
+                "full": [(50, 200), (100, 1000), (200, 2000)],
+            },
+            make=_random,
+            ladder=True,
+        ),
+        Family(
+            name="us",
+            description="bundled US scenario (public data): us_small, us_default",
+            sizes={"quick": ["us_small"], "full": ["us_small", "us_default"]},
+            make=_us,
+            ladder=True,
+        ),
+        Family(
+            name="ai",
+            description="synthetic AI placement on world cities (GeoNames), SLO 20 ms",
+            sizes={
+                "tiny": [(5, 40)],
+                "quick": [(50, 500)],
+                "full": [(50, 500), (200, 2000), (500, 10000), (1000, 30000)],
+            },
+            make=_ai,
+            ladder=True,
+        ),
+        Family(
+            name="endtoend",
+            description="whole `placement solve` (CLI, or API) on the US datasets, tool defaults",
+            sizes={"quick": ["us_small"], "full": ["us_small", "us_default"]},
+            make=lambda names: _us(names, family="endtoend"),
+            endtoend=True,
+        ),
+    )
+}
+
+
+def plan(
+    families: Sequence[str],
+    preset: str,
+    formulations: Sequence[str] = ALL_FORMULATIONS,
+    solvers: Sequence[str] = ALL_SOLVERS,
+) -> list[Entry]:
+    """Every entry of the matrix, family by family, smallest instance first.
+
+    The LP relaxation is solved once per instance × variant × formulation, in the entry of the
+    first backend listed (the bound belongs to the formulation, not to the backend).
+    """
+    entries: list[Entry] = []
+    for name in families:
+        family = FAMILIES[name]
+        for spec in sorted(family.instances(preset), key=lambda s: s.order):
+            if family.endtoend:
+                entries.append(Entry(spec, "pruned", "default", "default"))
+                continue
+            for variant in spec.variants:
+                for formulation in formulations:
+                    usable = [s for s in solvers if _applies(family, spec, variant, formulation, s)]
+                    entries.extend(
+                        Entry(spec, variant, formulation, solver, with_lp=k == 0)
+                        for k, solver in enumerate(usable)
+                    )
+    return entries
+
+
+def _applies(
+    family: Family, spec: InstanceSpec, variant: str, formulation: str, solver: str
+) -> bool:
+    if solver == "cpsat":
+        if formulation != "single_source":
+            return False
+        if family.cpsat_only is not None and spec.name not in family.cpsat_only:
+            return False
+    return variant != "dense" or (
+        solver in family.dense_solvers and formulation in family.dense_formulations
+    )
