@@ -1,0 +1,85 @@
+"""The product's point, on the real bundled data: training central, inference near users.
+
+us_small runs in the fast suite; us_default (≈30 s a solve) and the end-to-end command on it
+run with ``-m slow`` (CI runs both).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import placement as pl
+from placement.cli import main
+
+
+def _load(name: str) -> pl.Scenario:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pl.datasets.DataGapWarning)
+        return getattr(pl.datasets, name)()
+
+
+def _check_contrast(scn: pl.Scenario, res: pl.PlacementResult) -> None:
+    pl.verify(scn, res)
+    assert res.status is pl.Status.OPTIMAL and res.gap <= 1e-4
+    sites = {s.id: s for s in scn.sites}
+    prices = np.array([s.energy_price_usd_per_mwh for s in scn.sites])
+    for cluster, site_id in res.training.items():
+        site = sites[site_id]
+        assert site.liquid_cooling_available, cluster
+        # training lands among the cheapest third of candidate power prices
+        assert site.energy_price_usd_per_mwh <= np.quantile(prices, 1 / 3), cluster
+    serving = {a.site for a in res.serving}
+    assert len(serving) >= 4  # inference spread over several sites
+    assert len(serving) > len(set(res.training.values()))
+    slo = scn.network.default_slo_ms
+    assert res.kpis.weighted_mean_rtt_ms <= slo and res.kpis.p95_rtt_ms <= slo
+
+
+def _tenfold_lambda(scn: pl.Scenario) -> pl.Scenario:
+    lam = scn.economics.latency_penalty_usd_per_user_ms_year
+    economics = scn.economics.model_copy(update={"latency_penalty_usd_per_user_ms_year": 10 * lam})
+    return scn.model_copy(update={"economics": economics})
+
+
+def _check_lambda_does_not_raise_rtt(scn, base, gap) -> None:
+    high = _tenfold_lambda(scn)
+    res = pl.solve(high, gap=gap)
+    pl.verify(high, res)
+    # optimality argument (tests/test_properties.py): slack from the two solves' gap tolerance
+    users = sum(r.population for r in scn.regions)
+    lam = scn.economics.latency_penalty_usd_per_user_ms_year
+    slack = gap * (base.objective + res.objective) / (9 * lam) / users
+    assert res.kpis.weighted_mean_rtt_ms <= base.kpis.weighted_mean_rtt_ms + slack + 1e-9
+
+
+def test_us_small_shows_the_contrast_and_lambda_monotonicity():
+    scn = _load("us_small")
+    res = pl.solve(scn, gap=1e-7)
+    _check_contrast(scn, res)
+    _check_lambda_does_not_raise_rtt(scn, res, 1e-7)
+
+
+@pytest.mark.slow
+def test_us_default_shows_the_contrast_and_lambda_monotonicity():
+    scn = _load("us_default")
+    res = pl.solve(scn, gap=1e-6)
+    _check_contrast(scn, res)
+    _check_lambda_does_not_raise_rtt(scn, res, 1e-6)
+
+
+@pytest.mark.slow
+def test_main_command_on_the_bundled_default_writes_everything(tmp_path, capsys):
+    assert main(["solve", "--out", str(tmp_path), "--quiet"]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"result.json", "result.geojson", "map.png", "sites.csv"} <= names
+    res = pl.PlacementResult.from_json(tmp_path / "result.json")
+    scn = _load("us_default")
+    pl.verify(scn, res)
+    assert res.status is pl.Status.OPTIMAL and res.gap <= 1e-4
+    geo = json.loads((tmp_path / "result.geojson").read_text())
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) > len(res.open_sites)
+    assert (tmp_path / "map.png").stat().st_size > 50_000
