@@ -70,16 +70,10 @@ class CostBreakdown(_Frozen):
 
     @property
     def total(self) -> float:
-        return (
-            self.fixed
-            + self.liquid_cooling
-            + self.build
-            + self.energy
-            + self.carbon
-            + self.latency_penalty
-            + self.pair_costs
-            + self.unserved
-        )
+        return sum(getattr(self, name) for name in COST_COMPONENTS)
+
+
+COST_COMPONENTS: tuple[str, ...] = tuple(CostBreakdown.model_fields)
 
 
 class Kpis(_Frozen):

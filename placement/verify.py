@@ -14,7 +14,7 @@ from collections import defaultdict
 from geopy.distance import geodesic, great_circle
 
 from placement.errors import VerificationError
-from placement.result import PlacementResult
+from placement.result import COST_COMPONENTS, PlacementResult
 from placement.schema import Scenario, Site
 
 FEAS_TOL = 1e-6  # absolute, on shares and MW (relative on large capacities)
@@ -241,16 +241,7 @@ class _Checker:
     def check_costs(self, rtol: float) -> None:
         reported = self.r.costs
         total = 0.0
-        for name in (
-            "fixed",
-            "liquid_cooling",
-            "build",
-            "energy",
-            "carbon",
-            "latency_penalty",
-            "pair_costs",
-            "unserved",
-        ):
+        for name in COST_COMPONENTS:
             mine = self.costs.get(name, 0.0)
             total += mine
             theirs = getattr(reported, name)

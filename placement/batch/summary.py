@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placement.atomic import write_bytes_atomic, write_text_atomic
+from placement.result import COST_COMPONENTS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,18 +24,9 @@ if TYPE_CHECKING:
     from placement.batch.spec import Case
     from placement.batch.store import Record
 
-COST_FIELDS = (
-    "fixed",
-    "liquid_cooling",
-    "build",
-    "energy",
-    "carbon",
-    "latency_penalty",
-    "pair_costs",
-    "unserved",
-)
+COST_FIELDS = COST_COMPONENTS
 PARQUET_HINT = (
-    "Parquet output needs pyarrow: pip install pyarrow (or the placement[batch] extra); "
+    "Parquet output needs pyarrow: pip install pyarrow (or the placement[parquet] extra); "
     "the CSV has the same table"
 )
 
@@ -44,7 +36,7 @@ def require_pandas() -> Any:
         import pandas
     except ImportError:
         raise ImportError(
-            "batch summaries need pandas: pip install pandas (or the placement[batch] extra)"
+            "batch summaries need pandas: pip install pandas (or the placement[parquet] extra)"
         ) from None
     return pandas
 
