@@ -273,7 +273,7 @@ class Scenario(_Frozen):
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
-        data = _parse_text(text, path)
+        data = parse_document(text, path)
         if not isinstance(data, dict):
             raise ScenarioError(
                 f"{path}: a scenario file must hold a mapping at the top level, "
@@ -320,20 +320,24 @@ def _require_unique(field: str, ids: list[str]) -> None:
         seen.add(identifier)
 
 
-def _parse_text(text: str, path: Path) -> Any:
+def parse_document(
+    text: str, path: Path, *, error: type[Exception] = ScenarioError, kind: str = "scenario"
+) -> Any:
+    """Parse YAML (``.yaml``/``.yml``) or JSON (``.json``) text by the file's suffix.
+
+    Malformed text raises ``error`` naming the file, the line and column, and the problem.
+    """
     suffix = path.suffix.lower()
+    if suffix not in (".json", ".yaml", ".yml"):
+        raise error(f"{path}: unknown {kind} suffix {suffix!r}; use .yaml, .yml or .json")
     try:
-        if suffix == ".json":
-            return json.loads(text)
-        if suffix in (".yaml", ".yml"):
-            return yaml.safe_load(text)
+        return json.loads(text) if suffix == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise ScenarioError(
+        raise error(
             f"{path}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{path}: malformed YAML{where}: {problem}") from None
-    raise ScenarioError(f"{path}: unknown scenario suffix {suffix!r}; use .yaml, .yml or .json")
+        raise error(f"{path}: malformed YAML{where}: {problem}") from None

@@ -31,8 +31,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from placement.batch.params import (
     Choice,
     Parameter,
@@ -41,7 +39,7 @@ from placement.batch.params import (
 )
 from placement.batch.paths import PortfolioError, resolve
 from placement.errors import SolverOptionError
-from placement.schema import Scenario
+from placement.schema import Scenario, parse_document
 
 HASH_FORMAT = 1
 SCENARIO_FILE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -244,7 +242,7 @@ class Portfolio:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise PortfolioError(f"{path}: cannot read portfolio file ({exc.strerror})") from None
-        data = _parse_spec_text(text, path)
+        data = parse_document(text, path, error=PortfolioError, kind="portfolio")
         if isinstance(data, dict) and "sites" in data and "base" not in data:
             raise PortfolioError(
                 f"{path}: this is a scenario (it has 'sites'), not a portfolio; write a "
@@ -496,25 +494,6 @@ def _check_unique_ids(cases: list[Case]) -> None:
                 "distinct values or labels"
             )
         seen.add(case.id)
-
-
-def _parse_spec_text(text: str, path: Path) -> Any:
-    suffix = path.suffix.lower()
-    if suffix not in SCENARIO_FILE_SUFFIXES:
-        raise PortfolioError(
-            f"{path}: unknown portfolio suffix {suffix!r}; use .yaml, .yml or .json"
-        )
-    try:
-        return json.loads(text) if suffix == ".json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise PortfolioError(
-            f"{path}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PortfolioError(f"{path}: malformed YAML{where}: {problem}") from None
 
 
 def _resolve_path(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> Path:
