@@ -88,3 +88,26 @@ def test_bad_orlib_file_names_the_problem(tmp_path):
     bad.write_text("2 3\n10 5\n")
     with pytest.raises(pl.ScenarioError, match="2 warehouses × 3 customers"):
         pl.io.read_orlib_cflp(bad)
+
+
+def test_benchmark_table_of_all_37(capsys):
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.orlib import main
+
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "37 of 37 at the known optimum" in out
+    assert out.splitlines()[0].split() == [
+        "instance",
+        "optimum",
+        "ours",
+        "deviation",
+        "build",
+        "s",
+        "solve",
+        "s",
+    ]
