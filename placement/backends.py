@@ -36,6 +36,13 @@ LP_ONLY = ("glop", "pdlp")
 
 _T = result_pb2
 
+# HiGHS's default (equilibration) scaling makes each dual simplex iteration on the placement LPs
+# about 40x dearer: the us_default root LP takes 25-35 s with it and 1-3 s with max-value
+# scaling (same optimum, similar iteration count). HiGHS's MIP solver builds its own LP solver
+# with default options, so this reaches only the LPs solved here (relaxations and
+# placement.lp_branch), which is why that method exists.
+HIGHS_MAX_VALUE_SCALING = 4
+
 
 @dataclass(frozen=True)
 class RawSolution:
@@ -67,18 +74,52 @@ def solve_model(
     log: bool = False,
 ) -> RawSolution:
     """Solve a linear model with a MathOpt backend; never raises on solver trouble."""
-    if solver not in SOLVER_TYPES:
-        raise SolverOptionError(
-            f"solver = {solver!r}: unknown; choose one of {', '.join(SOLVER_TYPES)}"
-        )
+    check_solver(solver)
     if solver in LP_ONLY and not relax and model.var_integer.any():
         raise SolverOptionError(
             f"solver = {solver!r}: solves linear programs only; the model has integer variables"
         )
     started = time.perf_counter()
     proto = to_model_proto(model, relax=relax)
-    params = _parameters(solver, time_limit, gap, threads, seed, log)
     handoff = time.perf_counter() - started
+    return solve_proto(
+        proto,
+        model.num_vars,
+        solver,
+        time_limit=time_limit,
+        gap=gap,
+        threads=threads,
+        seed=seed,
+        relax=relax,
+        log=log,
+        handoff_seconds=handoff,
+    )
+
+
+def check_solver(solver: str) -> None:
+    if solver not in SOLVER_TYPES:
+        raise SolverOptionError(
+            f"solver = {solver!r}: unknown; choose one of {', '.join(SOLVER_TYPES)}"
+        )
+
+
+def solve_proto(
+    proto: model_pb2.ModelProto,
+    num_vars: int,
+    solver: str = "highs",
+    *,
+    time_limit: float | None = None,
+    gap: float = 1e-6,
+    threads: int | None = None,
+    seed: int = 0,
+    relax: bool = False,
+    log: bool = False,
+    handoff_seconds: float = 0.0,
+) -> RawSolution:
+    """Solve an encoded model (``relax``: it is a linear program); never raises on solver
+    trouble. Lets a caller that solves many variants of one model encode it only once."""
+    check_solver(solver)
+    params = _parameters(solver, time_limit, gap, threads, seed, log, relax)
     started = time.perf_counter()
     try:
         result = core_solver.solve(
@@ -93,9 +134,9 @@ def solve_model(
             None,
         )
     except Exception as exc:  # the solver refused the model or its parameters
-        return RawSolution("error", f"{solver}: {exc}", None, None, None, 0.0, handoff)
+        return RawSolution("error", f"{solver}: {exc}", None, None, None, 0.0, handoff_seconds)
     elapsed = time.perf_counter() - started
-    return _read_result(result, model.num_vars, elapsed, handoff)
+    return _read_result(result, num_vars, elapsed, handoff_seconds)
 
 
 def _callback_registration():
@@ -111,6 +152,7 @@ def _parameters(
     threads: int | None,
     seed: int,
     log: bool,
+    relax: bool = False,
 ) -> parameters_pb2.SolveParametersProto:
     params = parameters_pb2.SolveParametersProto(enable_output=log)
     if time_limit is not None:
@@ -123,6 +165,8 @@ def _parameters(
         params.highs.int_options["random_seed"] = seed
         if threads is not None:
             params.highs.int_options["threads"] = threads
+        if relax:
+            params.highs.int_options["simplex_scale_strategy"] = HIGHS_MAX_VALUE_SCALING
     else:
         params.random_seed = seed
         if threads is not None:

@@ -11,6 +11,10 @@ from placement.formulations import Built
 from placement.result import Assignment, CostBreakdown, Kpis, SiteLoad
 
 SHARE_EPS = 1e-9
+# Simplex solutions meet serve_ij ≤ s̄·open_i only to the LP's primal feasibility tolerance
+# (1e-7), so a site rounded closed can keep a share of that size; below this it is dropped.
+# Anything larger is left for verify to report: it would be a real violation.
+NOISE_AT_CLOSED_SITE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,12 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
     liquid = np.zeros(data.n_sites, dtype=bool)
     has_liquid = cols.liquid >= 0
     liquid[has_liquid] = values[cols.liquid[has_liquid]] > 0.5
+    is_open = values[cols.open] > 0.5
     serve = np.clip(values[cols.serve], 0.0, data.max_share)
-    serve[serve < SHARE_EPS] = 0.0
+    unusable = ~is_open[data.serving.site] | (
+        data.serving.needs_liquid & ~liquid[data.serving.site]
+    )
+    serve[(serve < SHARE_EPS) | (unusable & (serve <= NOISE_AT_CLOSED_SITE))] = 0.0
     unserved = (
         np.zeros(data.n_regions)
         if cols.unserved is None
@@ -38,7 +46,7 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
     )
     unserved[unserved < SHARE_EPS] = 0.0
     return Decisions(
-        open=values[cols.open] > 0.5,
+        open=is_open,
         liquid=liquid,
         train=values[cols.train] > 0.5,
         serve=serve,

@@ -9,10 +9,11 @@ only a bad *request* (unknown formulation or solver, negative limits) raises.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
-from placement import backends
+from placement import backends, lp_branch
 from placement.data import ModelData, build_model_data
 from placement.decode import read_decisions, summarise
 from placement.diagnose import diagnose
@@ -40,6 +41,7 @@ def solve(
     log: bool = False,
     progress: Progress | None = None,
     customise: Customise | None = None,
+    lp_nodes: int = lp_branch.DEFAULT_MAX_NODES,
 ) -> PlacementResult:
     """Place training and inference for ``scenario`` and prove the gap.
 
@@ -55,8 +57,14 @@ def solve(
         customise: called as ``customise(built, data)`` after the formulation is built, to add
             rows or change bounds (e.g. an ε-constraint on weighted RTT for a Pareto frontier).
             What it adds is *not* known to :func:`placement.verify`.
+        lp_nodes: with ``highs``, first try an LP branch and bound of at most this many LP
+            solves (:mod:`placement.lp_branch`: HiGHS LPs scaled for speed, exact; the strong
+            relaxation is often integral), then hand the MILP to HiGHS's branch and cut.
+            0 goes straight to HiGHS's MIP solver.
     """
     _check_options(formulation, solver, time_limit, gap, threads)
+    if lp_nodes < 0:
+        raise SolverOptionError(f"lp_nodes = {lp_nodes!r}: must be 0 or more")
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     say("preparing data (pruning pairs by SLO, costing)")
@@ -83,9 +91,7 @@ def solve(
         f"solving with {solver}: {size['variables']:,} variables, "
         f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
     )
-    raw = backends.solve_model(
-        built.model, solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed, log=log
-    )
+    raw = _solve_built(built, solver, time_limit, gap, threads, seed, log, lp_nodes, say)
     build_seconds += raw.handoff_seconds
     common = {
         "scenario": scenario.name,
@@ -124,6 +130,45 @@ def solve(
         **common,
         **fields,
     )
+
+
+def _solve_built(
+    built: Built,
+    solver: str,
+    time_limit: float | None,
+    gap: float,
+    threads: int | None,
+    seed: int,
+    log: bool,
+    lp_nodes: int,
+    say: Progress,
+) -> backends.RawSolution:
+    """LP branch and bound first (HiGHS), then the MIP solver with the time that is left."""
+    started = time.perf_counter()
+    spent = handoff = 0.0
+    if solver == "highs" and lp_nodes > 0:
+        raw = lp_branch.solve(
+            built.model,
+            time_limit=time_limit,
+            gap=gap,
+            threads=threads,
+            seed=seed,
+            log=log,
+            max_nodes=lp_nodes,
+            progress=say,
+        )
+        if raw is not None:
+            return raw
+        spent = time.perf_counter() - started
+        handoff = spent
+        say(f"solving with HiGHS branch and cut after {spent:.1f} s of LP branch and bound")
+    remaining = None if time_limit is None else max(time_limit - spent, 1e-3)
+    raw = backends.solve_model(
+        built.model, solver, time_limit=remaining, gap=gap, threads=threads, seed=seed, log=log
+    )
+    if not handoff:
+        return raw
+    return dataclasses.replace(raw, handoff_seconds=raw.handoff_seconds + handoff)
 
 
 def solve_relaxation(
