@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks import report
 from benchmarks.analysis import annotate
-from benchmarks.entry import Settings
+from benchmarks.entry import DEFAULT_LP_NODES, Settings
 from benchmarks.machine import describe
 from benchmarks.registry import ALL_FORMULATIONS, ALL_SOLVERS, FAMILIES, plan
 from benchmarks.runner import progress_line, run_benchmarks
@@ -58,6 +58,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1, help="solver threads for every entry")
     p.add_argument("--seed", type=int, default=0, help="solver random seed")
     p.add_argument("--gap", type=float, default=1e-6, help="relative gap to stop at")
+    p.add_argument(
+        "--lp-nodes",
+        type=int,
+        default=DEFAULT_LP_NODES,
+        help="HiGHS: LP branch-and-bound nodes before its MIP solver (0: the plain MIP)",
+    )
     p.add_argument("--max-pairs", type=int, default=6_000_000, help="skip larger models")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder")
     p.add_argument("--no-warmup", action="store_true", help="skip the warm-up solve")
@@ -87,6 +93,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         threads=args.threads,
         seed=args.seed,
         gap=args.gap,
+        lp_nodes=args.lp_nodes,
         runs=args.runs,
         repeat_below=args.repeat_below,
         warmup=not args.no_warmup,

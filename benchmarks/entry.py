@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from benchmarks.instances import InstanceSpec
+from placement.lp_branch import DEFAULT_MAX_NODES as DEFAULT_LP_NODES
 
 # One row per entry, in this column order (the raw CSV).
 COLUMNS: tuple[str, ...] = (
@@ -65,6 +66,7 @@ class Settings:
     threads: int = 1
     seed: int = 0
     gap: float = 1e-6
+    lp_nodes: int = DEFAULT_LP_NODES  # HiGHS entries: LP branch and bound first (0: plain MIP)
     runs: int = 3
     repeat_below: float = 5.0
     warmup: bool = True

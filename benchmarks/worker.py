@@ -111,6 +111,7 @@ def _timed_solves(scenario: Scenario, entry: Entry, settings: Settings) -> list[
                 gap=settings.gap,
                 threads=settings.threads,
                 seed=settings.seed,
+                lp_nodes=settings.lp_nodes,
             )
         )
         first = results[0]

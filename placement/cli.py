@@ -198,6 +198,7 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_solver_options(parser: argparse.ArgumentParser) -> None:
+    from placement.lp_branch import DEFAULT_MAX_NODES as DEFAULT_LP_NODES
     from placement.solve import DEFAULT_GAP, FORMULATIONS, SOLVERS
 
     parser.add_argument(
@@ -223,6 +224,16 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--threads", type=int, help="solver threads (default: the solver's)")
     parser.add_argument("--seed", type=int, default=0, help="solver random seed (default: 0)")
+    parser.add_argument(
+        "--lp-nodes",
+        metavar="N",
+        type=int,
+        default=DEFAULT_LP_NODES,
+        help=(
+            "highs: LP branch-and-bound nodes to try before HiGHS's own MIP solver "
+            f"(0: straight to it; default: {DEFAULT_LP_NODES})"
+        ),
+    )
     parser.add_argument("--log", action="store_true", help="show the solver's own log (on stdout)")
 
 
@@ -399,6 +410,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
             seed=args.seed,
             log=args.log,
             progress=say,
+            lp_nodes=args.lp_nodes,
         )
         say("verifying the answer independently (placement.verify)")
         verified, verify_message = _verify(verify, scenario, result)

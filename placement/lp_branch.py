@@ -113,7 +113,7 @@ def solve(
         if remaining is not None and remaining <= 0:
             return finish(
                 "feasible" if incumbent is not None else "no_solution",
-                f"time limit reached after {solved} LP nodes",
+                f"time limit reached after {_nodes(solved)}",
             )
         _, _, node = heapq.heappop(open_nodes)
         raw = _solve_node(proto, model.num_vars, node, remaining, threads, seed, log)
@@ -131,7 +131,7 @@ def solve(
             if remaining is not None and time.perf_counter() >= deadline:
                 return finish(
                     "feasible" if incumbent is not None else "no_solution",
-                    f"time limit reached after {solved} LP nodes",
+                    f"time limit reached after {_nodes(solved)}",
                 )
             return None  # an LP failed: let the MIP solver try
         bound = max(raw.objective, node.bound)
@@ -163,10 +163,14 @@ def solve(
 
     if incumbent is None:
         return RawSolution(
-            "infeasible", f"every LP branch is infeasible ({solved} nodes)", None, None, None,
+            "infeasible", f"every LP branch is infeasible ({_nodes(solved)})", None, None, None,
             lp_seconds, handoff,
         )  # fmt: skip
-    return finish("optimal", f"proved by LP branch and bound in {solved} LP nodes")
+    return finish("optimal", f"proved by LP branch and bound in {_nodes(solved)}")
+
+
+def _nodes(count: int) -> str:
+    return f"{count} LP node" + ("" if count == 1 else "s")
 
 
 def _solve_node(

@@ -199,6 +199,8 @@ def _headline(
             f"build {result.build_seconds:.2f} s · solve {result.solve_seconds:.2f} s"
         )
     )
+    if result.message and result.ok:
+        lines.append(Text(f"  solver says: {result.message}"))
     if size:
         lines.append(
             Text(

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -241,6 +242,20 @@ def test_solver_options_are_passed(capsys, tmp_path, scenario_file, small_scenar
     assert (result.formulation, result.solver) == ("weak", "scip")
 
 
+@pytest.mark.parametrize(("nodes", "route"), [("8", "LP branch and bound"), ("0", "Highs")])
+def test_lp_nodes_chooses_the_route(capsys, tmp_path, nodes, route):
+    out = tmp_path / "out"
+    code, _, stderr = run(
+        capsys, "solve", "us_small", "--out", str(out), "--lp-nodes", nodes, "--no-map"
+    )
+    assert code == 0, stderr
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pl.datasets.DataGapWarning)
+        scenario = pl.datasets.us_small()
+    result = check_outputs(out, scenario, with_map=False)
+    assert result.status is pl.Status.OPTIMAL and route in result.message
+
+
 def test_orlib_file_solves_and_draws_bars(capsys, tmp_path):
     path = ROOT / "data" / "orlib" / "cap41.txt"
     if not path.exists():
@@ -356,6 +371,7 @@ def test_missing_file_directory_and_binary_exit_2(capsys, tmp_path):
         (["--slo", "0"], "--slo"),
         (["--slo", "soon"], "--slo"),
         (["--threads", "two"], "--threads"),
+        (["--lp-nodes", "-1"], "lp_nodes"),
     ],
 )
 def test_bad_options_exit_2(capsys, tmp_path, scenario_file, options, expected):
