@@ -64,11 +64,12 @@ def solve(
     max_root_fractional: int = MAX_ROOT_FRACTIONAL,
     progress: Callable[[str], None] | None = None,
 ) -> RawSolution | None:
-    """Solve ``model`` by LP branch and bound with HiGHS; None when the root is too fractional,
-    ``max_nodes`` LPs did not settle it, or an LP failed (the caller should then use a MIP
-    solver).
+    """Solve ``model`` by LP branch and bound with HiGHS.
 
-    A time-out returns the incumbent (``feasible``) or ``no_solution``, with the best bound.
+    Returns None, for the caller to hand the MILP to a MIP solver, when the root is too
+    fractional, ``max_nodes`` LPs did not settle it, ``time_limit`` (this method's own budget)
+    ran out, or an LP failed. Otherwise the result is ``optimal`` (within ``gap``) or
+    ``infeasible``, both proven.
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
@@ -92,29 +93,14 @@ def solve(
             return False
         return upper_bound - bound <= max(gap * abs(upper_bound), ABSOLUTE_GAP)
 
-    def finish(termination: str, detail: str) -> RawSolution:
-        bounds = [node.bound for _, _, node in open_nodes]
-        bound = min([upper_bound, *bounds]) if incumbent is not None else min(bounds, default=None)
-        return RawSolution(
-            termination,
-            detail,
-            incumbent,
-            None if incumbent is None else upper_bound,
-            None if bound is None or not math.isfinite(bound) else bound,
-            lp_seconds,
-            handoff,
-        )
-
     while open_nodes and not closed(open_nodes[0][0]):
         if solved == max_nodes:
             say(f"LP branch and bound: {solved} nodes did not settle it; handing over")
             return None
         remaining = None if deadline is None else deadline - time.perf_counter()
         if remaining is not None and remaining <= 0:
-            return finish(
-                "feasible" if incumbent is not None else "no_solution",
-                f"time limit reached after {_nodes(solved)}",
-            )
+            say(f"LP branch and bound: out of time after {_nodes(solved)}; handing over")
+            return None
         _, _, node = heapq.heappop(open_nodes)
         raw = _solve_node(proto, model.num_vars, node, remaining, threads, seed, log)
         _restore(proto, node, root_lb, root_ub)
@@ -128,12 +114,8 @@ def solve(
                 )  # fmt: skip
             continue
         if raw.termination != "optimal" or raw.values is None or raw.objective is None:
-            if remaining is not None and time.perf_counter() >= deadline:
-                return finish(
-                    "feasible" if incumbent is not None else "no_solution",
-                    f"time limit reached after {_nodes(solved)}",
-                )
-            return None  # an LP failed: let the MIP solver try
+            say(f"LP node {solved}: {raw.termination} ({raw.detail}); handing over")
+            return None  # out of time or an LP failed: let the MIP solver try
         bound = max(raw.objective, node.bound)
         if closed(bound):
             continue
@@ -166,7 +148,16 @@ def solve(
             "infeasible", f"every LP branch is infeasible ({_nodes(solved)})", None, None, None,
             lp_seconds, handoff,
         )  # fmt: skip
-    return finish("optimal", f"proved by LP branch and bound in {_nodes(solved)}")
+    bound = min([upper_bound, *(node.bound for _, _, node in open_nodes)])
+    return RawSolution(
+        "optimal",
+        f"proved by LP branch and bound in {_nodes(solved)}",
+        incumbent,
+        upper_bound,
+        bound,
+        lp_seconds,
+        handoff,
+    )
 
 
 def _nodes(count: int) -> str:

@@ -24,6 +24,9 @@ from placement.schema import Scenario
 
 SOLVERS = backends.MIP_SOLVERS
 DEFAULT_GAP = 1e-6
+# The LP branch and bound may use this share of the time limit; the MIP solver gets the rest,
+# so a model whose root LP is too big to finish still gets HiGHS's heuristics and an incumbent.
+LP_BRANCH_TIME_SHARE = 0.5
 
 Progress = Callable[[str], None]
 Customise = Callable[[Built, ModelData], None]
@@ -59,8 +62,8 @@ def solve(
             What it adds is *not* known to :func:`placement.verify`.
         lp_nodes: with ``highs``, first try an LP branch and bound of at most this many LP
             solves (:mod:`placement.lp_branch`: HiGHS LPs scaled for speed, exact; the strong
-            relaxation is often integral), then hand the MILP to HiGHS's branch and cut.
-            0 goes straight to HiGHS's MIP solver.
+            relaxation is often integral), for at most half the time limit, then hand the
+            MILP to HiGHS's branch and cut with the time left. 0 goes straight to HiGHS's MIP.
     """
     _check_options(formulation, solver, time_limit, gap, threads)
     if lp_nodes < 0:
@@ -149,7 +152,7 @@ def _solve_built(
     if solver == "highs" and lp_nodes > 0:
         raw = lp_branch.solve(
             built.model,
-            time_limit=time_limit,
+            time_limit=None if time_limit is None else LP_BRANCH_TIME_SHARE * time_limit,
             gap=gap,
             threads=threads,
             seed=seed,

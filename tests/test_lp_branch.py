@@ -134,3 +134,8 @@ def test_infeasible_scenario_is_a_status_through_the_lp_route():
 def test_lp_nodes_must_not_be_negative():
     with pytest.raises(pl.SolverOptionError, match="lp_nodes"):
         pl.solve(_us_small(), lp_nodes=-1)
+
+
+def test_an_exhausted_time_budget_hands_over():
+    model, _ = _random_program(3)
+    assert lp_branch.solve(model, time_limit=1e-9, gap=0.0) is None
