@@ -148,7 +148,7 @@ def _solve_built(
 ) -> backends.RawSolution:
     """LP branch and bound first (HiGHS), then the MIP solver with the time that is left."""
     started = time.perf_counter()
-    spent = handoff = 0.0
+    spent = 0.0
     if solver == "highs" and lp_nodes > 0:
         raw = lp_branch.solve(
             built.model,
@@ -163,15 +163,15 @@ def _solve_built(
         if raw is not None:
             return raw
         spent = time.perf_counter() - started
-        handoff = spent
         say(f"solving with HiGHS branch and cut after {spent:.1f} s of LP branch and bound")
     remaining = None if time_limit is None else max(time_limit - spent, 1e-3)
     raw = backends.solve_model(
         built.model, solver, time_limit=remaining, gap=gap, threads=threads, seed=seed, log=log
     )
-    if not handoff:
+    if not spent:
         return raw
-    return dataclasses.replace(raw, handoff_seconds=raw.handoff_seconds + handoff)
+    # the LP branch and bound that handed over counts as solving time
+    return dataclasses.replace(raw, solve_seconds=raw.solve_seconds + spent)
 
 
 def solve_relaxation(
