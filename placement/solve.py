@@ -218,10 +218,7 @@ def _check_options(
         raise SolverOptionError(
             f"formulation = {formulation!r}: unknown; choose one of {', '.join(FORMULATIONS)}"
         )
-    if solver not in backends.SOLVER_TYPES:
-        raise SolverOptionError(
-            f"solver = {solver!r}: unknown; choose one of {', '.join(backends.SOLVER_TYPES)}"
-        )
+    backends.check_solver(solver)
     if solver == "cpsat" and formulation != "single_source":
         raise SolverOptionError(
             f"solver = 'cpsat' with formulation = {formulation!r}: CP-SAT needs an all-integer "
