@@ -26,8 +26,8 @@ from typing import Any
 from benchmarks.entry import SIZE_KEYS, Entry, Settings, base_row
 from benchmarks.instances import ROOT
 from placement.errors import VerificationError
-from placement.result import PlacementResult
-from placement.verify import verify
+from placement.results.result import PlacementResult
+from placement.results.verify import verify
 
 API_SCRIPT = """
 import sys, warnings

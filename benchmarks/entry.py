@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from benchmarks.instances import InstanceSpec
-from placement.lp_branch import DEFAULT_MAX_NODES as DEFAULT_LP_NODES
+from placement.milp.lp_branch import DEFAULT_MAX_NODES as DEFAULT_LP_NODES
 
 # One row per entry, in this column order (the raw CSV).
 COLUMNS: tuple[str, ...] = (

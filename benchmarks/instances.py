@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from placement.io import read_orlib_cflp, read_orlib_optima
-from placement.schema import Scenario
-from placement.synthetic import random_ai_scenario, random_cflp
+from placement.datasets.synthetic import random_ai_scenario, random_cflp
+from placement.io.orlib import read_orlib_cflp, read_orlib_optima
+from placement.model.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 ORLIB_DIR = ROOT / "data" / "orlib"

@@ -14,7 +14,7 @@ import sys
 
 import placement as pl
 from benchmarks.instances import ORLIB_DIR, orlib_names
-from placement.io import read_orlib_cflp, read_orlib_optima
+from placement.io.orlib import read_orlib_cflp, read_orlib_optima
 
 TOLERANCE = 1e-6
 

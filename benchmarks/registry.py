@@ -14,7 +14,7 @@ from benchmarks import world
 from benchmarks.entry import Entry
 from benchmarks.instances import InstanceSpec, orlib_names, orlib_specs
 from placement.formulations import FORMULATIONS
-from placement.solve import SOLVERS
+from placement.solving.solve import SOLVERS
 
 PRESETS = ("tiny", "quick", "full")
 ALL_FORMULATIONS: tuple[str, ...] = tuple(FORMULATIONS)

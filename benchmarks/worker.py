@@ -15,16 +15,16 @@ import traceback
 from typing import Any
 
 from benchmarks.entry import SIZE_KEYS, Entry, Settings, base_row
-from placement import backends
-from placement.data import build_model_data
+from placement.datasets.synthetic import random_cflp
 from placement.errors import VerificationError
 from placement.formulations import build
-from placement.network import eligible_pairs
-from placement.result import PlacementResult
-from placement.schema import Scenario
-from placement.solve import solve
-from placement.synthetic import random_cflp
-from placement.verify import verify
+from placement.milp import backends
+from placement.model.data import build_model_data
+from placement.model.pairs import eligible_pairs
+from placement.model.schema import Scenario
+from placement.results.result import PlacementResult
+from placement.results.verify import verify
+from placement.solving.solve import solve
 
 LP_SOLVER = "highs"
 

@@ -25,8 +25,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from placement.network import nearest_site
-from placement.schema import (
+from placement.model.latency import nearest_site
+from placement.model.schema import (
     Economics,
     InferenceProfile,
     NetworkSettings,

@@ -12,8 +12,7 @@ penalty and reports how far from optimal its answer is proven to be.
 
 from placement import io
 from placement.errors import PlacementError, ScenarioError, SolverOptionError, VerificationError
-from placement.result import Assignment, CostBreakdown, Kpis, PlacementResult, SiteLoad, Status
-from placement.schema import (
+from placement.model.schema import (
     Economics,
     InferenceProfile,
     NetworkSettings,
@@ -24,8 +23,16 @@ from placement.schema import (
     TrainingCluster,
     capital_recovery_factor,
 )
-from placement.solve import FORMULATIONS, SOLVERS, solve
-from placement.verify import verify
+from placement.results.result import (
+    Assignment,
+    CostBreakdown,
+    Kpis,
+    PlacementResult,
+    SiteLoad,
+    Status,
+)
+from placement.results.verify import verify
+from placement.solving.solve import FORMULATIONS, SOLVERS, solve
 
 __version__ = "0.1.0"
 

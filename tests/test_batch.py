@@ -30,7 +30,7 @@ from placement.batch import (
     solve_portfolio,
 )
 from placement.batch.store import read_events
-from placement.data import build_model_data
+from placement.model.data import build_model_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLVE = SolveOptions(time_limit=60, gap=1e-6, seed=0)
@@ -313,7 +313,7 @@ def test_batch_killed_midway_resumes_and_solves_each_case_once(tmp_path):
     command = [
         sys.executable,
         "-m",
-        "placement.batch.cli",
+        "placement.cli.batch",
         "batch",
         str(spec),
         "--out",
@@ -496,7 +496,7 @@ def test_parquet_without_pyarrow_says_how_to_fix(tmp_path, monkeypatch):
 def test_cli_registers_batch_and_pareto(tmp_path, capsys):
     import argparse
 
-    from placement.batch import cli
+    from placement.cli import batch as cli
 
     parser = argparse.ArgumentParser(prog="placement")
     cli.register(parser.add_subparsers(dest="command"))

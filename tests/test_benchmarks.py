@@ -19,7 +19,7 @@ from benchmarks.entry import COLUMNS, Entry, Settings  # noqa: E402
 from benchmarks.instances import InstanceSpec, orlib_specs, without_slo  # noqa: E402
 from benchmarks.registry import plan  # noqa: E402
 from benchmarks.runner import execute, run_benchmarks  # noqa: E402
-from placement.synthetic import random_ai_scenario  # noqa: E402
+from placement.datasets.synthetic import random_ai_scenario  # noqa: E402
 
 TINY = Settings(time_limit=20.0, runs=1, warmup=False, isolation="inline")
 

@@ -1,4 +1,4 @@
-"""The command line, run in-process through ``placement.cli.main`` (plus one real subprocess).
+"""The command line, run in-process through ``placement.cli.app`` (plus one real subprocess).
 
 Every solve the CLI makes is checked here again: result.json is reloaded and passed through
 ``placement.verify`` against the scenario the CLI solved.
@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 import placement as pl
-from placement import cli
-from placement.synthetic import random_ai_scenario
+from placement.cli import app as cli
+from placement.datasets.synthetic import random_ai_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT_FILES = (
@@ -271,7 +271,7 @@ def test_interrupt_exits_130_and_writes_nothing(capsys, tmp_path, scenario_file,
         raise KeyboardInterrupt
 
     # the module, not the function of the same name that the package re-exports
-    monkeypatch.setattr(importlib.import_module("placement.solve"), "solve", interrupted)
+    monkeypatch.setattr(importlib.import_module("placement.solving.solve"), "solve", interrupted)
     out = tmp_path / "out"
     code, _, stderr = run(capsys, "solve", str(scenario_file), "--out", str(out))
     assert code == 130
@@ -284,7 +284,7 @@ def test_failed_verification_exits_1(capsys, tmp_path, scenario_file, monkeypatc
     def broken(scenario, result):
         raise pl.VerificationError(["site 'x' over capacity"])
 
-    monkeypatch.setattr(importlib.import_module("placement.verify"), "verify", broken)
+    monkeypatch.setattr(importlib.import_module("placement.results.verify"), "verify", broken)
     code, stdout, stderr = run(
         capsys, "solve", str(scenario_file), "--out", str(tmp_path / "o"), "--no-map"
     )

@@ -196,7 +196,7 @@ def test_class_assumptions_reach_the_sites(default):
 # ------------------------------------------------------------------------------ coverage
 @pytest.mark.parametrize("which", ["default", "small"])
 def test_every_region_has_a_site_within_its_slo(which, request):
-    from placement.network import eligible_pairs, regions_without_site
+    from placement.model.pairs import eligible_pairs, regions_without_site
 
     scenario = request.getfixturevalue(which)
     assert scenario.network.default_slo_ms == us.DEFAULT_SLO_MS

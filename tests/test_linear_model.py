@@ -7,12 +7,12 @@ import pytest
 from google.protobuf.internal import encoder
 from ortools.math_opt import model_pb2
 
-from placement.backends import solve_model, to_model_proto
-from placement.data import build_model_data
+from placement.datasets.synthetic import random_ai_scenario
 from placement.formulations import FORMULATIONS, build
-from placement.linear_model import LinearModel
-from placement.proto_wire import varints
-from placement.synthetic import random_ai_scenario
+from placement.milp.backends import solve_model, to_model_proto
+from placement.milp.linear_model import LinearModel
+from placement.milp.proto_wire import varints
+from placement.model.data import build_model_data
 
 
 def _reference_proto(model: LinearModel, relax: bool) -> model_pb2.ModelProto:

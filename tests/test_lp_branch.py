@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import placement as pl
-from placement import lp_branch
-from placement.linear_model import LinearModel
+from placement.milp import lp_branch
+from placement.milp.linear_model import LinearModel
 from tests.conftest import solve_verified
 
 N_BINARY = 7

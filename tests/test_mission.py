@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 import placement as pl
-from placement.cli import main
+from placement.cli.app import main
 
 
 def _load(name: str) -> pl.Scenario:

@@ -1,4 +1,4 @@
-"""Tests of placement.network: distances, RTT, backbone RTT, SLO pruning and the graph."""
+"""Distances (geodesy), RTT (latency, backbone) and exact SLO pruning (pairs)."""
 
 from __future__ import annotations
 
@@ -15,23 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from placement.errors import ScenarioError
-from placement.network import (
-    EligiblePairs,
-    backbone_rtt_matrix,
-    build_graph,
-    distance_matrix_km,
-    eligible_pairs,
-    geodesic_km,
-    great_circle_km,
-    load_backbone,
-    nearest_rtt_ms,
-    nearest_site,
-    pair_km,
-    regions_without_site,
-    rtt_matrix,
-    rtt_ms,
-)
-from placement.schema import NetworkSettings, Scenario
+from placement.model.backbone import load_backbone
+from placement.model.geodesy import distance_matrix_km, geodesic_km, great_circle_km
+from placement.model.latency import nearest_rtt_ms, nearest_site, rtt_matrix, rtt_ms
+from placement.model.pairs import EligiblePairs, eligible_pairs, regions_without_site
+from placement.model.schema import NetworkSettings, Scenario
 
 DATA = Path(__file__).parent / "data"
 ABILENE = DATA / "Abilene.graphml"
@@ -325,18 +313,15 @@ def test_backbone_rtt_three_nodes_by_hand(tmp_path: Path) -> None:
         "fiber_km_per_ms": 200.0,
     }
     # site s0 at (0,-1): 1° from A. r0 at (11,10): 1° from C. r1 at (0,-2): 2° from A.
-    scn = make_scenario([(0.0, -1.0)], [(11.0, 10.0), (0.0, -2.0)], **net)
-    rtt = backbone_rtt_matrix(scn, graph)
+    scn = make_scenario(
+        [(0.0, -1.0)], [(11.0, 10.0), (0.0, -2.0)], backbone_graphml=str(path), **net
+    )
+    rtt = rtt_matrix(scn)
     # r0: 1 + 2 · (2·1° + 1.5·20° + 2·1°) · DEG_KM / 200 = 1 + 0.34 · 111.19508 = 38.80633 ms
     # r1: 1 + 2 · (2·1° + 0 + 2·2°) · DEG_KM / 200 = 1 + 0.06 · 111.19508 = 7.671705 ms
     expected = [[1 + 0.34 * DEG_KM, 1 + 0.06 * DEG_KM]]
     np.testing.assert_allclose(rtt, expected, rtol=1e-12)
     assert rtt[0, 0] == pytest.approx(38.80633, abs=1e-5)
-    # the same through the scenario setting
-    with_file = make_scenario(
-        [(0.0, -1.0)], [(11.0, 10.0), (0.0, -2.0)], backbone_graphml=str(path), **net
-    )
-    np.testing.assert_array_equal(rtt_matrix(with_file), rtt)
 
 
 def test_backbone_drops_nodes_collapses_links_and_isolates(tmp_path: Path) -> None:
@@ -397,7 +382,7 @@ def test_abilene_backbone() -> None:
     scn = random_us_scenario(
         2, 15, 200, backbone_graphml=str(ABILENE), backbone_route_factor=1.2, default_slo_ms=40.0
     )
-    rtt = backbone_rtt_matrix(scn, graph)
+    rtt = rtt_matrix(scn)
     assert rtt.shape == (15, 200)
     assert np.all(np.isfinite(rtt))
     # Never faster than light in glass along the great circle (both route factors ≥ 1).
@@ -405,49 +390,9 @@ def test_abilene_backbone() -> None:
     r = [(x.lat, x.lon) for x in scn.regions]
     d = distance_matrix_km(*zip(*s, strict=True), *zip(*r, strict=True))
     assert np.all(rtt >= scn.network.base_rtt_ms + 2 * d / scn.network.fiber_km_per_ms - 1e-9)
-    np.testing.assert_array_equal(rtt_matrix(scn), rtt)
     # exact pruning over the backbone too
     pairs = eligible_pairs(scn, chunk_regions=33)
     site, region, rtt_kept = dense_filter(scn)
     np.testing.assert_array_equal(pairs.site, site)
     np.testing.assert_array_equal(pairs.region, region)
     np.testing.assert_array_equal(pairs.rtt_ms, rtt_kept)
-
-
-# ----------------------------------------------------------------------------- graph
-def test_build_graph_counts_and_attributes() -> None:
-    scn = random_us_scenario(9, 8, 50, default_slo_ms=12.0)
-    pairs = eligible_pairs(scn)
-    graph = build_graph(scn)
-    assert graph.number_of_nodes() == 8 + 50
-    assert graph.number_of_edges() == len(pairs)
-    kinds = nx.get_node_attributes(graph, "kind")
-    assert sum(k == "site" for k in kinds.values()) == 8
-    assert sum(k == "region" for k in kinds.values()) == 50
-    assert graph.nodes[("site", "s3")]["power_mw"] == 100.0
-    assert graph.nodes[("region", "r7")]["population"] == 1000.0
-    km = pair_km(scn, pairs)
-    for k in range(len(pairs)):
-        i, j = int(pairs.site[k]), int(pairs.region[k])
-        edge = graph.edges[("site", f"s{i}"), ("region", f"r{j}")]
-        assert edge["rtt_ms"] == pairs.rtt_ms[k]
-        assert edge["km"] == km[k]
-        site, region = scn.sites[i], scn.regions[j]
-        assert edge["km"] == pytest.approx(
-            great_circle((site.lat, site.lon), (region.lat, region.lon)).km, abs=1e-6
-        )
-    assert nx.is_bipartite(graph)
-
-
-def test_build_graph_keeps_clashing_ids_apart() -> None:
-    scn = Scenario.model_validate(
-        {
-            "sites": [{"id": "x", "lat": 40.0, "lon": -100.0, "power_mw": 10.0}],
-            "regions": [{"id": "x", "lat": 41.0, "lon": -100.0}],
-        }
-    )
-    graph = build_graph(scn)
-    assert set(graph.nodes) == {("site", "x"), ("region", "x")}
-    assert graph.nodes["site", "x"]["kind"] == "site"
-    assert graph.nodes["region", "x"]["kind"] == "region"
-    assert graph.number_of_edges() == 1  # no SLO: the pair is eligible

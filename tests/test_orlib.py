@@ -6,7 +6,7 @@ import pytest
 from conftest import ORLIB, solve_verified
 
 import placement as pl
-from placement.synthetic import random_cflp
+from placement.datasets.synthetic import random_cflp
 
 ALL = [f"cap{n}" for n in (41, 42, 43, 44, 51, 61, 62, 63, 64, 71, 72, 73, 74)] + [
     f"cap{g}{v}" for g in (8, 9, 10, 11, 12, 13) for v in (1, 2, 3, 4)

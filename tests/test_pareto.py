@@ -11,7 +11,7 @@ from geopy.distance import great_circle
 
 import placement as pl
 from placement.batch import PortfolioError, pareto, solve_with_rtt_cap
-from placement.batch.cli import main
+from placement.cli.batch import main
 
 H = 8760.0
 NYC = (40.71, -74.01)

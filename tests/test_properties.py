@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import placement as pl
-from placement.synthetic import random_ai_scenario
+from placement.datasets.synthetic import random_ai_scenario
 
 GAP = 1e-7
 PROPERTY = settings(max_examples=12, deadline=None, derandomize=True, database=None)

@@ -12,10 +12,10 @@ import pytest
 from conftest import region, scenario, site, solve_verified
 
 import placement as pl
-from placement.geo import csv_tables, geojson_text, to_geojson
-from placement.plot import map_png
-from placement.report import scenario_summary_text, summary_text, training_why
-from placement.synthetic import random_ai_scenario
+from placement.datasets.synthetic import random_ai_scenario
+from placement.outputs.geo import csv_tables, geojson_text, to_geojson
+from placement.outputs.maps import map_png
+from placement.outputs.report import scenario_summary_text, summary_text, training_why
 
 NYC = (40.71, -74.01)
 LA = (34.05, -118.24)
@@ -235,7 +235,7 @@ def test_map_png_is_a_real_picture(request, fixture):
 
 
 def test_map_without_basemap_packages_uses_the_county_cloud(contrast, monkeypatch):
-    import placement.plot as plot
+    import placement.outputs.maps as plot
 
     monkeypatch.setattr(plot, "state_outlines", lambda: None)
     scn, res = contrast

@@ -7,7 +7,7 @@ import pytest
 from conftest import ORLIB, solve_verified
 
 import placement as pl
-from placement.synthetic import random_ai_scenario
+from placement.datasets.synthetic import random_ai_scenario
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_bad_options_raise_clear_errors(solved):
 
 
 def test_time_limit_gives_a_status_not_a_crash():
-    from placement.synthetic import random_cflp
+    from placement.datasets.synthetic import random_cflp
 
     scn = random_cflp(60, 300, seed=7)
     res = pl.solve(scn, time_limit=0.5)

@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from placement.errors import VerificationError
-from placement.result import PlacementResult, Status
-from placement.schema import Scenario
-from placement.solve import solve
-from placement.verify import verify
+from placement.model.schema import Scenario
+from placement.results.result import PlacementResult, Status
+from placement.results.verify import verify
+from placement.solving.solve import solve
 
 Task = dict[str, Any]
 OnSubmit = Callable[[Task], None]

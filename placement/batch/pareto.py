@@ -29,12 +29,12 @@ import numpy as np
 from placement.atomic import write_text_atomic
 from placement.batch.paths import PortfolioError
 from placement.batch.plots import non_dominated, plot_frontier
-from placement.data import ModelData
 from placement.formulations import Built
-from placement.result import PlacementResult
-from placement.schema import Scenario
-from placement.solve import Customise, solve
-from placement.verify import verify as verify_result
+from placement.model.data import ModelData
+from placement.model.schema import Scenario
+from placement.results.result import PlacementResult
+from placement.results.verify import verify as verify_result
+from placement.solving.solve import Customise, solve
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from placement.batch import executors
 from placement.batch.spec import Case, Portfolio, PortfolioError, find_baseline
 from placement.batch.store import Record, ResultStore
-from placement.result import PlacementResult, Status
+from placement.results.result import PlacementResult, Status
 
 if TYPE_CHECKING:
     import pandas as pd

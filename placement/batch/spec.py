@@ -39,7 +39,7 @@ from placement.batch.params import (
 )
 from placement.batch.paths import PortfolioError, resolve
 from placement.errors import SolverOptionError
-from placement.schema import Scenario, parse_document
+from placement.model.schema import Scenario, parse_document
 
 HASH_FORMAT = 1
 SCENARIO_FILE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -98,7 +98,7 @@ class SolveOptions:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        from placement.solve import _check_options  # the single source of these rules
+        from placement.solving.solve import _check_options  # the single source of these rules
 
         for name in ("time_limit", "gap"):
             value = getattr(self, name)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from placement.atomic import write_text_atomic
-from placement.result import PlacementResult, Status
+from placement.results.result import PlacementResult, Status
 
 RECORD_FORMAT = "placement.batch.record/1"
 MANIFEST = "portfolio.json"

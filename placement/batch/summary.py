@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placement.atomic import write_bytes_atomic, write_text_atomic
-from placement.result import COST_COMPONENTS
+from placement.results.result import COST_COMPONENTS
 
 if TYPE_CHECKING:
     import pandas as pd

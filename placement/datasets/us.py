@@ -37,7 +37,7 @@ from typing import Literal
 
 import numpy as np
 
-from placement.schema import (
+from placement.model.schema import (
     Economics,
     InferenceProfile,
     NetworkSettings,
@@ -681,7 +681,7 @@ def _warn_uncovered(scenario: Scenario) -> None:
     """Warn (never fail) if some region has no candidate site inside its SLO."""
     if scenario.network.default_slo_ms is None or not scenario.regions:
         return
-    from placement.network import nearest_rtt_ms  # same RTT model as the optimiser
+    from placement.model.latency import nearest_rtt_ms  # same RTT model as the optimiser
 
     nearest = nearest_rtt_ms(scenario)
     slo = np.array([scenario.region_slo_ms(r) or math.inf for r in scenario.regions])

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from placement.data import ModelData
 from placement.formulations import single_source, strong, weak
 from placement.formulations.components import Columns
-from placement.linear_model import LinearModel
+from placement.milp.linear_model import LinearModel
+from placement.model.data import ModelData
 
 
 @dataclass

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.data import ModelData, PairArrays
-from placement.linear_model import LinearModel
+from placement.milp.linear_model import LinearModel
+from placement.model.data import ModelData, PairArrays
 
 
 @dataclass

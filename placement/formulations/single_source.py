@@ -8,10 +8,10 @@ unserved_j is binary, so CP-SAT solves this formulation exactly.
 
 from __future__ import annotations
 
-from placement.data import ModelData
 from placement.formulations import components as c
 from placement.formulations import strong
-from placement.linear_model import LinearModel
+from placement.milp.linear_model import LinearModel
+from placement.model.data import ModelData
 
 
 def build(data: ModelData) -> tuple[LinearModel, c.Columns]:

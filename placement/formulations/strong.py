@@ -14,9 +14,9 @@ open, liquid, tsite, train binary; 0 ≤ serve ≤ s̄; 0 ≤ unserved ≤ 1 (so
 
 from __future__ import annotations
 
-from placement.data import ModelData
 from placement.formulations import components as c
-from placement.linear_model import LinearModel
+from placement.milp.linear_model import LinearModel
+from placement.model.data import ModelData
 
 
 def build(data: ModelData, *, single_source: bool = False) -> tuple[LinearModel, c.Columns]:

@@ -12,9 +12,9 @@ Far fewer rows, a weaker LP relaxation: faster per node, more nodes.
 
 from __future__ import annotations
 
-from placement.data import ModelData
 from placement.formulations import components as c
-from placement.linear_model import LinearModel
+from placement.milp.linear_model import LinearModel
+from placement.model.data import ModelData
 
 
 def build(data: ModelData) -> tuple[LinearModel, c.Columns]:

@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from placement.result import PlacementResult
-from placement.schema import Scenario
+from placement.model.schema import Scenario
+from placement.results.result import PlacementResult
 
 TRAINING_COLOUR = "#e6550d"
 INFERENCE_COLOUR = "#3182bd"

@@ -13,14 +13,14 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from placement import backends, lp_branch
-from placement.data import ModelData, build_model_data
-from placement.decode import read_decisions, summarise
-from placement.diagnose import diagnose
 from placement.errors import SolverOptionError
 from placement.formulations import FORMULATIONS, Built, build
-from placement.result import PlacementResult, Status
-from placement.schema import Scenario
+from placement.milp import backends, lp_branch
+from placement.model.data import ModelData, build_model_data
+from placement.model.diagnose import diagnose
+from placement.model.schema import Scenario
+from placement.results.decode import read_decisions, summarise
+from placement.results.result import PlacementResult, Status
 
 SOLVERS = backends.MIP_SOLVERS
 DEFAULT_GAP = 1e-6

@@ -26,15 +26,15 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from placement.geo import (
+from placement.model.schema import Scenario, Site
+from placement.outputs.geo import (
     COST_COMPONENTS,
     cluster_fits,
     cluster_pue,
     needs_liquid,
     training_cost_usd_per_year,
 )
-from placement.result import PlacementResult
-from placement.schema import Scenario, Site
+from placement.results.result import PlacementResult
 
 TEXT_WIDTH = 110
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from placement.linear_model import LinearModel
+from placement.milp.linear_model import LinearModel
 
 _LEN = 2  # wire type of length-delimited fields
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from placement.schema import Scenario
+from placement.model.schema import Scenario
 
 US_BOX = {"lat": (25.0, 49.0), "lon": (-124.0, -67.0)}
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from placement.data import ModelData
-from placement.network import nearest_rtt_ms
-from placement.schema import Scenario
+from placement.model.data import ModelData
+from placement.model.latency import nearest_rtt_ms
+from placement.model.schema import Scenario
 
 
 def diagnose(data: ModelData, *, single_source: bool = False) -> list[str]:

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placement import backends
-from placement.backends import RawSolution
-from placement.linear_model import LinearModel
+from placement.milp import backends
+from placement.milp.backends import RawSolution
+from placement.milp.linear_model import LinearModel
 
 INTEGRALITY_TOLERANCE = 1e-9
 ABSOLUTE_GAP = 1e-9

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from placement.atomic import write_text_atomic
-from placement.result import PlacementResult
-from placement.schema import Scenario, Site, TrainingCluster
+from placement.model.schema import Scenario, Site, TrainingCluster
+from placement.results.result import PlacementResult
 
 COORD_DIGITS = 6  # ≈ 0.1 m: plenty for a site or a county centre
 

@@ -42,10 +42,10 @@ from pydantic import ValidationError
 
 from placement.atomic import write_bytes_atomic
 from placement.errors import PlacementError, ScenarioError, SolverOptionError, VerificationError
-from placement.result import PlacementResult
-from placement.schema import Scenario
+from placement.model.schema import Scenario
+from placement.results.result import PlacementResult
 
-EXTENSIONS: list[str] = ["placement.batch.cli"]
+EXTENSIONS: list[str] = ["placement.cli.batch"]
 """Modules that may add sub-commands (``register(subparsers)``); missing ones are skipped."""
 
 DATASETS = ("us_default", "us_small")
@@ -198,8 +198,8 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_solver_options(parser: argparse.ArgumentParser) -> None:
-    from placement.lp_branch import DEFAULT_MAX_NODES as DEFAULT_LP_NODES
-    from placement.solve import DEFAULT_GAP, FORMULATIONS, SOLVERS
+    from placement.milp.lp_branch import DEFAULT_MAX_NODES as DEFAULT_LP_NODES
+    from placement.solving.solve import DEFAULT_GAP, FORMULATIONS, SOLVERS
 
     parser.add_argument(
         "--formulation",
@@ -239,7 +239,7 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
 
 def check_solver_names(args: argparse.Namespace) -> None:
     """Reject an unknown --formulation or --solver before any work is done."""
-    from placement.solve import FORMULATIONS, SOLVERS
+    from placement.solving.solve import FORMULATIONS, SOLVERS
 
     if args.formulation not in FORMULATIONS:
         raise SolverOptionError(
@@ -297,7 +297,7 @@ def _load(source: str | None) -> Scenario:
         raise ScenarioError(f"{path}: is a folder; give a scenario file (.yaml, .yml or .json)")
     try:
         if path.suffix.lower() == ".txt":
-            from placement.io import read_orlib_cflp
+            from placement.io.orlib import read_orlib_cflp
 
             return read_orlib_cflp(path)
         return Scenario.from_file(path)
@@ -390,8 +390,8 @@ def progress_reporter(*, quiet: bool = False, log: bool = False) -> Iterator[Cal
 
 # ====================================================================== commands
 def cmd_solve(args: argparse.Namespace) -> int:
-    from placement.solve import solve
-    from placement.verify import verify
+    from placement.results.verify import verify
+    from placement.solving.solve import solve
 
     quiet = args.quiet
     check_solver_names(args)
@@ -444,7 +444,7 @@ def _render_outputs(
     scenario: Scenario, result: PlacementResult, *, no_map: bool, say: Callable[[str], None]
 ) -> dict[str, bytes]:
     """Every output file as bytes, rendered in memory before anything is written."""
-    from placement.geo import csv_tables, geojson_text
+    from placement.outputs.geo import csv_tables, geojson_text
 
     files: dict[str, bytes] = {"result.json": result.to_json().encode("utf-8")}
     files["result.geojson"] = geojson_text(scenario, result).encode("utf-8")
@@ -458,7 +458,7 @@ def _render_outputs(
         except ImportError as exc:  # matplotlib missing: the rest is still useful
             _note(f"map.png not drawn: {exc} (install matplotlib, or pass --no-map)")
         else:
-            from placement.plot import map_png
+            from placement.outputs.maps import map_png
 
             files["map.png"] = map_png(scenario, result)
     return files
@@ -479,7 +479,7 @@ def _write_all(out: Path, files: dict[str, bytes]) -> list[Path]:
 def _print_summary(
     scenario: Scenario, result: PlacementResult, verified: bool, verify_message: str
 ) -> None:
-    from placement.report import summary_renderables, summary_text
+    from placement.outputs.report import summary_renderables, summary_text
 
     if sys.stdout.isatty():
         from rich.console import Console
@@ -495,10 +495,10 @@ def _print_summary(
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from placement.data import build_model_data
-    from placement.diagnose import diagnose
-    from placement.report import render_plain, scenario_summary
-    from placement.solve import FORMULATIONS
+    from placement.model.data import build_model_data
+    from placement.model.diagnose import diagnose
+    from placement.outputs.report import render_plain, scenario_summary
+    from placement.solving.solve import FORMULATIONS
 
     if args.formulation not in FORMULATIONS:
         raise SolverOptionError(

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placement.network import eligible_pairs
-from placement.schema import Scenario
+from placement.model.pairs import eligible_pairs
+from placement.model.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from collections import defaultdict
 from geopy.distance import geodesic, great_circle
 
 from placement.errors import VerificationError
-from placement.result import COST_COMPONENTS, PlacementResult
-from placement.schema import Scenario, Site
+from placement.results.result import COST_COMPONENTS, PlacementResult
+from placement.model.schema import Scenario, Site
 
 FEAS_TOL = 1e-6  # absolute, on shares and MW (relative on large capacities)
 COST_RTOL = 1e-6
@@ -201,7 +201,7 @@ class _Checker:
     def rtt_ms(self, site: Site, region) -> float:
         net = self.s.network
         if net.backbone_graphml:
-            from placement.network import rtt_matrix  # backbone paths: only the graph knows
+            from placement.model.latency import rtt_matrix  # backbone paths: only the graph knows
 
             if not hasattr(self, "_rtt"):
                 self._rtt = rtt_matrix(self.s)

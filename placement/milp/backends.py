@@ -21,8 +21,8 @@ from ortools.math_opt import model_parameters_pb2, model_pb2, parameters_pb2, re
 from ortools.math_opt.core.python import solver as core_solver
 
 from placement.errors import SolverOptionError
-from placement.linear_model import LinearModel
-from placement.proto_wire import model_proto_bytes
+from placement.milp.linear_model import LinearModel
+from placement.milp.proto_wire import model_proto_bytes
 
 SOLVER_TYPES: dict[str, int] = {
     "highs": parameters_pb2.SOLVER_TYPE_HIGHS,

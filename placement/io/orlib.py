@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from placement.errors import ScenarioError
-from placement.schema import Scenario
+from placement.model.schema import Scenario
 
 
 def read_orlib_cflp(path: str | os.PathLike[str], name: str | None = None) -> Scenario:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placement.data import ModelData
+from placement.model.data import ModelData
 from placement.formulations import Built
-from placement.result import Assignment, CostBreakdown, Kpis, SiteLoad
+from placement.results.result import Assignment, CostBreakdown, Kpis, SiteLoad
 
 SHARE_EPS = 1e-9
 # Simplex solutions meet serve_ij ≤ s̄·open_i only to the LP's primal feasibility tolerance

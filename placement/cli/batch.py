@@ -2,7 +2,7 @@
 
 The main CLI calls :func:`register` with its argparse sub-parsers and dispatches to
 ``args.func(args) -> int``. This module also runs on its own:
-``python -m placement.batch.cli batch examples/portfolio.yaml --out runs/demo``.
+``python -m placement.cli.batch batch examples/portfolio.yaml --out runs/demo``.
 
 Exit codes: 0 done (infeasible cases are answers, listed in the table); 1 done, but some case
 ended in status ``error`` or failed verification; 2 invalid portfolio, scenario or options;

@@ -1,0 +1,1 @@
+"""What a person sees: text reports, CSV tables, GeoJSON and maps of a placement."""

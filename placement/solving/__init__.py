@@ -1,0 +1,1 @@
+"""Solving: the options of a solve and ``solve`` itself (scenario in, verified-ready result out)."""
