@@ -13,9 +13,10 @@ from conftest import region, scenario, site, solve_verified
 
 import placement as pl
 from placement.datasets.synthetic import random_ai_scenario
-from placement.outputs.geo import csv_tables, geojson_text, to_geojson
+from placement.outputs.geojson import geojson_text, to_geojson
 from placement.outputs.maps import map_png
 from placement.outputs.report import scenario_summary_text, summary_text, training_why
+from placement.outputs.tables import csv_tables
 
 NYC = (40.71, -74.01)
 LA = (34.05, -118.24)

@@ -444,7 +444,8 @@ def _render_outputs(
     scenario: Scenario, result: PlacementResult, *, no_map: bool, say: Callable[[str], None]
 ) -> dict[str, bytes]:
     """Every output file as bytes, rendered in memory before anything is written."""
-    from placement.outputs.geo import csv_tables, geojson_text
+    from placement.outputs.geojson import geojson_text
+    from placement.outputs.tables import csv_tables
 
     files: dict[str, bytes] = {"result.json": result.to_json().encode("utf-8")}
     files["result.geojson"] = geojson_text(scenario, result).encode("utf-8")

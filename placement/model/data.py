@@ -8,7 +8,8 @@ e_i the carbon rate (kg/MWh), P the carbon price (USD/t), b_i the annualised bui
     inference     cost_ij = MW_j · (b_i + PUE_i · u_inf · ρ_i) + λ · users_j · RTT_ij + pair_ij
 
 PUE_ik is the site's liquid PUE when cluster k's rack density exceeds the site's air-cooling
-limit (so k needs liquid cooling there) and its air PUE otherwise.
+limit (so k needs liquid cooling there) and its air PUE otherwise. These rules, and which
+workload fits which site, live in :mod:`placement.model.economics`.
 
 A training pair (i, k) exists only where k can go at all: density ≤ the site's maximum, liquid
 cooling available if k needs it, PUE_ik · MW_k ≤ power_i, racks_k ≤ racks_i, site not forbidden.
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from placement.model import economics
 from placement.model.pairs import eligible_pairs
 from placement.model.schema import Scenario
 
@@ -38,7 +40,6 @@ class SiteArrays:
     racks: np.ndarray  # inf where no limit
     open_lb: np.ndarray  # 1 for existing / must-open
     open_ub: np.ndarray  # 0 for forbidden
-    carbon_t_per_mwh: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -92,15 +93,16 @@ class ModelData:
 
 def build_model_data(scenario: Scenario) -> ModelData:
     """Prune pairs exactly and compute every coefficient, vectorised."""
-    sites = _site_arrays(scenario)
+    table = economics.SiteTable.of(scenario)
+    sites = _site_arrays(scenario, table)
     demand_mw = np.array([scenario.region_demand_mw(r) for r in scenario.regions], dtype=float)
     users = np.array([r.population for r in scenario.regions], dtype=float)
     penalty = scenario.economics.unserved_penalty_usd_per_mw_year
     return ModelData(
         scenario=scenario,
         sites=sites,
-        training=_training_pairs(scenario, sites),
-        serving=_serving_pairs(scenario, sites, demand_mw, users),
+        training=_training_pairs(scenario, table),
+        serving=_serving_pairs(scenario, table, demand_mw, users),
         cluster_it_mw=np.array([c.it_mw for c in scenario.training], dtype=float),
         region_demand_mw=demand_mw,
         region_users=users,
@@ -109,27 +111,19 @@ def build_model_data(scenario: Scenario) -> ModelData:
     )
 
 
-def _site_arrays(scenario: Scenario) -> SiteArrays:
+def _site_arrays(scenario: Scenario, table: economics.SiteTable) -> SiteArrays:
     index = scenario.site_index()
-    n = len(scenario.sites)
-    open_lb = np.zeros(n)
-    open_ub = np.ones(n)
+    open_lb = np.zeros(len(scenario.sites))
     for sid in (*scenario.rules.must_open, *scenario.rules.existing):
         open_lb[index[sid]] = 1.0
-    for sid in scenario.rules.forbidden:
-        open_ub[index[sid]] = 0.0
     return SiteArrays(
-        power_mw=_field(scenario, "power_mw"),
+        power_mw=table.power_mw,
         fixed_cost=_field(scenario, "fixed_cost_usd_per_year"),
         liquid_cost=_field(scenario, "liquid_cooling_cost_usd_per_year"),
-        liquid_allowed=np.array([s.liquid_cooling_available for s in scenario.sites]),
-        racks=np.array(
-            [np.inf if s.racks_available is None else s.racks_available for s in scenario.sites],
-            dtype=float,
-        ),
+        liquid_allowed=table.liquid_cooling_available,
+        racks=table.racks_available,
         open_lb=open_lb,
-        open_ub=open_ub,
-        carbon_t_per_mwh=_field(scenario, "carbon_kg_per_mwh") / 1000.0,
+        open_ub=table.allowed.astype(float),
     )
 
 
@@ -137,55 +131,36 @@ def _field(scenario: Scenario, name: str) -> np.ndarray:
     return np.array([getattr(s, name) for s in scenario.sites], dtype=float)
 
 
-def _energy_rates(scenario: Scenario, sites: SiteArrays) -> tuple[np.ndarray, np.ndarray]:
-    """(USD energy, USD carbon) per facility-MW per year at full utilisation, per site."""
-    hours = scenario.economics.hours_per_year
-    price = _field(scenario, "energy_price_usd_per_mwh")
-    carbon_price = scenario.economics.carbon_price_usd_per_tonne
-    return hours * price, hours * carbon_price * sites.carbon_t_per_mwh
-
-
-def _training_pairs(scenario: Scenario, sites: SiteArrays) -> PairArrays:
+def _training_pairs(scenario: Scenario, table: economics.SiteTable) -> PairArrays:
     if not scenario.training:
         return _empty_pairs()
-    max_density = _field(scenario, "max_rack_density_kw")[:, None]
-    air_limit = _field(scenario, "air_cooling_limit_kw")[:, None]
-    density = np.array([c.rack_density_kw for c in scenario.training])[None, :]
-    it_mw = np.array([c.it_mw for c in scenario.training])[None, :]
-    racks = np.array([c.racks for c in scenario.training], dtype=float)[None, :]
-    util = np.array(scenario.training_utilisation)[None, :]
-    needs_liquid = density > air_limit
-    pue = np.where(
-        needs_liquid,
-        _field(scenario, "effective_liquid_pue")[:, None],
-        _field(scenario, "pue")[:, None],
+    clusters = scenario.training
+    racks = np.array([c.racks for c in clusters], dtype=float)
+    util = np.array([economics.training_utilisation(scenario, c) for c in clusters])
+    placed = economics.place(
+        scenario,
+        table,
+        it_mw=[c.it_mw for c in clusters],
+        rack_density_kw=[c.rack_density_kw for c in clusters],
+        racks=racks,
+        utilisation=util,
     )
-    facility = pue * it_mw
-    eligible = (
-        (density <= max_density)
-        & (~needs_liquid | sites.liquid_allowed[:, None])
-        & (facility <= sites.power_mw[:, None] * (1 + 1e-12))
-        & (racks <= sites.racks[:, None])
-        & (sites.open_ub[:, None] > 0)
-    )
-    i, k = np.nonzero(eligible)
-    energy_rate, carbon_rate = _energy_rates(scenario, sites)
-    mwh_factor = (pue * util)[i, k] * it_mw[0, k]  # facility MW × utilisation
-    energy = mwh_factor * energy_rate[i]
-    carbon_cost = mwh_factor * carbon_rate[i]
-    build = it_mw[0, k] * _field(scenario, "build_cost_usd_per_mw_year")[i]
+    i, k = np.nonzero(placed.fits)
+    facility = placed.facility_mw[i, k]
+    build, energy = placed.cost.build[i, k], placed.cost.energy[i, k]
+    carbon_cost = placed.cost.carbon[i, k]
     zeros = np.zeros(i.size)
     return PairArrays(
         site=i.astype(np.int64),
         other=k.astype(np.int64),
-        facility_mw=facility[i, k],
-        racks=np.broadcast_to(racks, eligible.shape)[i, k],
-        needs_liquid=needs_liquid[i, k],
+        facility_mw=facility,
+        racks=racks[k],
+        needs_liquid=placed.liquid[i, k],
         cost=build + energy + carbon_cost,
         build=build,
         energy=energy,
         carbon_cost=carbon_cost,
-        carbon_t=mwh_factor * scenario.economics.hours_per_year * sites.carbon_t_per_mwh[i],
+        carbon_t=economics.carbon_tonnes(scenario, facility, util[k], table.carbon_kg_per_mwh[i]),
         latency=zeros,
         pair_cost=zeros,
         rtt_ms=zeros,
@@ -193,45 +168,48 @@ def _training_pairs(scenario: Scenario, sites: SiteArrays) -> PairArrays:
 
 
 def _serving_pairs(
-    scenario: Scenario, sites: SiteArrays, demand_mw: np.ndarray, users: np.ndarray
+    scenario: Scenario, table: economics.SiteTable, demand_mw: np.ndarray, users: np.ndarray
 ) -> PairArrays:
     if not scenario.regions:
         return _empty_pairs()
     pairs = eligible_pairs(scenario)
     density = scenario.inference.rack_density_kw
-    site_needs_liquid = density > _field(scenario, "air_cooling_limit_kw")
+    liquid = economics.needs_liquid(density, table.air_cooling_limit_kw)
     site_ok = (
-        (density <= _field(scenario, "max_rack_density_kw"))
-        & (~site_needs_liquid | sites.liquid_allowed)
-        & (sites.open_ub > 0)
+        economics.density_fits(density, table.max_rack_density_kw)
+        & economics.cooling_possible(liquid, table.liquid_cooling_available)
+        & table.allowed
     )
     keep = site_ok[pairs.site]
     i = pairs.site[keep].astype(np.int64)
     j = pairs.region[keep].astype(np.int64)
     rtt = pairs.rtt_ms[keep].astype(float)
-    pue = np.where(
-        site_needs_liquid, _field(scenario, "effective_liquid_pue"), _field(scenario, "pue")
-    )
+    pue = economics.pue_of(liquid, table.pue, table.liquid_pue)
     util = scenario.inference_utilisation
-    energy_rate, carbon_rate = _energy_rates(scenario, sites)
     mw = demand_mw[j]
-    mwh_factor = pue[i] * util * mw
-    energy = mwh_factor * energy_rate[i]
-    carbon_cost = mwh_factor * carbon_rate[i]
-    build = mw * _field(scenario, "build_cost_usd_per_mw_year")[i]
+    facility = pue[i] * mw
+    cost = economics.running_cost(
+        scenario,
+        mw,
+        facility,
+        util,
+        table.build_cost_usd_per_mw_year[i],
+        table.price[i],
+        table.carbon_kg_per_mwh[i],
+    )
     latency = scenario.economics.latency_penalty_usd_per_user_ms_year * users[j] * rtt
     pair_cost = _explicit_pair_costs(scenario, i, j)
     return PairArrays(
         site=i,
         other=j,
-        facility_mw=pue[i] * mw,
+        facility_mw=facility,
         racks=mw * 1000.0 / density,
-        needs_liquid=site_needs_liquid[i],
-        cost=build + energy + carbon_cost + latency + pair_cost,
-        build=build,
-        energy=energy,
-        carbon_cost=carbon_cost,
-        carbon_t=mwh_factor * scenario.economics.hours_per_year * sites.carbon_t_per_mwh[i],
+        needs_liquid=liquid[i],
+        cost=cost.build + cost.energy + cost.carbon + latency + pair_cost,
+        build=cost.build,
+        energy=cost.energy,
+        carbon_cost=cost.carbon,
+        carbon_t=economics.carbon_tonnes(scenario, facility, util, table.carbon_kg_per_mwh[i]),
         latency=latency,
         pair_cost=pair_cost,
         rtt_ms=rtt,

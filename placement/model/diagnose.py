@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from placement.model import economics
 from placement.model.data import ModelData
 from placement.model.latency import nearest_rtt_ms
-from placement.model.schema import Scenario
+from placement.model.schema import Scenario, TrainingCluster
 
 
 def diagnose(data: ModelData, *, single_source: bool = False) -> list[str]:
@@ -36,46 +37,42 @@ def _clusters_that_fit_nowhere(scenario: Scenario, data: ModelData) -> list[str]
         cluster = scenario.training[k]
         messages.append(
             f"training cluster {cluster.id!r} fits no site: "
-            + _why_cluster_fits_nowhere(cluster, open_sites)
+            + _why_cluster_fits_nowhere(scenario, cluster, open_sites)
         )
     return messages
 
 
-def _why_cluster_fits_nowhere(cluster, sites) -> str:
+def _why_cluster_fits_nowhere(scenario: Scenario, cluster: TrainingCluster, sites) -> str:
+    """The first rule of :mod:`placement.model.economics` that no allowed site passes."""
     if not sites:
         return "every site is forbidden"
-    dense_ok = [s for s in sites if cluster.rack_density_kw <= s.max_rack_density_kw]
-    if not dense_ok:
-        best = max(s.max_rack_density_kw for s in sites)
+    table = economics.SiteTable.of(scenario, tuple(sites))
+    placed = economics.place_cluster_at(scenario, table, cluster)
+    dense_ok = economics.density_fits(cluster.rack_density_kw, table.max_rack_density_kw)
+    if not dense_ok.any():
         return (
             f"its rack density {cluster.rack_density_kw:g} kW exceeds every site's maximum "
-            f"(highest {best:g} kW)"
+            f"(highest {table.max_rack_density_kw.max():g} kW)"
         )
-    cool_ok = [
-        s
-        for s in dense_ok
-        if cluster.rack_density_kw <= s.air_cooling_limit_kw or s.liquid_cooling_available
-    ]
-    if not cool_ok:
+    cool_ok = dense_ok & economics.cooling_possible(
+        placed.liquid[:, 0], table.liquid_cooling_available
+    )
+    if not cool_ok.any():
         return (
             f"at {cluster.rack_density_kw:g} kW per rack it needs liquid cooling, and none of "
-            f"the {len(dense_ok)} site(s) dense enough allows liquid cooling"
+            f"the {int(dense_ok.sum())} site(s) dense enough allows liquid cooling"
         )
-
-    def facility(s) -> float:
-        pue = s.effective_liquid_pue if cluster.rack_density_kw > s.air_cooling_limit_kw else s.pue
-        return pue * cluster.it_mw
-
-    power_ok = [s for s in cool_ok if facility(s) <= s.power_mw]
-    if not power_ok:
-        best = max(cool_ok, key=lambda s: s.power_mw - facility(s))
+    facility = placed.facility_mw[:, 0]
+    power_ok = cool_ok & economics.power_fits(facility, table.power_mw)
+    if not power_ok.any():
+        best = int(np.argmax(np.where(cool_ok, table.power_mw - facility, -np.inf)))
         return (
-            f"it needs {facility(best):,.1f} MW of facility power (IT {cluster.it_mw:g} MW × "
-            f"PUE) and the largest suitable site {best.id!r} has {best.power_mw:,.1f} MW"
+            f"it needs {facility[best]:,.1f} MW of facility power (IT {cluster.it_mw:g} MW × "
+            f"PUE) and the largest suitable site {sites[best].id!r} has "
+            f"{table.power_mw[best]:,.1f} MW"
         )
-    best_racks = max(
-        (s.racks_available for s in power_ok if s.racks_available is not None), default=0
-    )
+    racks = table.racks_available[power_ok]
+    best_racks = int(racks[np.isfinite(racks)].max(initial=0))
     return f"it needs {cluster.racks:,} racks and suitable sites offer at most {best_racks:,}"
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from placement.model.geodesy import EARTH_RADIUS_KM
 from placement.model.schema import Scenario
 from placement.results.result import PlacementResult
 
@@ -54,7 +55,6 @@ CATCHMENT_COLOURS = (
     "#bc80bd",
     "#999933",
 )
-EARTH_RADIUS_KM = 6371.0
 
 FIG_SIZE_IN = (13.0, 8.4)
 DPI = 150

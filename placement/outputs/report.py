@@ -26,15 +26,14 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from placement.model.schema import Scenario, Site
-from placement.outputs.geo import (
-    COST_COMPONENTS,
+from placement.model.economics import (
     cluster_fits,
+    cluster_needs_liquid,
     cluster_pue,
-    needs_liquid,
     training_cost_usd_per_year,
 )
-from placement.results.result import PlacementResult
+from placement.model.schema import Scenario, Site
+from placement.results.result import COST_COMPONENTS, CostBreakdown, PlacementResult
 
 TEXT_WIDTH = 110
 
@@ -385,7 +384,7 @@ def _training_table(scenario: Scenario, result: PlacementResult) -> RenderableTy
             f"{cluster.gpus:,}" if cluster.gpus else "—",
             f"{cluster.it_mw:,.1f}",
             f"{cluster.rack_density_kw:g}",
-            "liquid" if needs_liquid(cluster, site) else "air",
+            "liquid" if cluster_needs_liquid(cluster, site) else "air",
             escape(site.name or site.id),
             f"{cluster_pue(cluster, site):.3f}",
             f"{site.energy_price_usd_per_mwh:.1f}",
@@ -554,7 +553,8 @@ def _costs_table(result: PlacementResult) -> RenderableType:
     table.add_column("component", footer="total (objective)")
     table.add_column("USD/yr", justify="right", footer=_usd(total))
     table.add_column("share", justify="right", footer="100.0%" if total else "—")
-    for key, label in COST_COMPONENTS:
+    for key in COST_COMPONENTS:
+        label = CostBreakdown.label(key)
         value = getattr(costs, key)
         share = f"{value / total:.1%}" if total else "—"
         table.add_row(label, _usd(value), share)

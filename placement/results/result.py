@@ -59,21 +59,27 @@ class SiteLoad(_Frozen):
 class CostBreakdown(_Frozen):
     """Annual cost by component, USD per year. ``total`` is the objective."""
 
-    fixed: float = 0.0
-    liquid_cooling: float = 0.0
-    build: float = 0.0
-    energy: float = 0.0
-    carbon: float = 0.0
-    latency_penalty: float = 0.0
-    pair_costs: float = 0.0
-    unserved: float = 0.0
+    fixed: float = Field(0.0, description="fixed site cost")
+    liquid_cooling: float = Field(0.0, description="liquid cooling")
+    build: float = Field(0.0, description="build (annualised capital per MW)")
+    energy: float = Field(0.0, description="energy")
+    carbon: float = Field(0.0, description="carbon")
+    latency_penalty: float = Field(0.0, description="latency penalty")
+    pair_costs: float = Field(0.0, description="pair costs")
+    unserved: float = Field(0.0, description="unserved demand")
 
     @property
     def total(self) -> float:
         return sum(getattr(self, name) for name in COST_COMPONENTS)
 
+    @staticmethod
+    def label(component: str) -> str:
+        """A component's description, for tables and reports."""
+        return CostBreakdown.model_fields[component].description or component
+
 
 COST_COMPONENTS: tuple[str, ...] = tuple(CostBreakdown.model_fields)
+"""The cost components, in report order: the fields of :class:`CostBreakdown`."""
 
 
 class Kpis(_Frozen):
