@@ -14,6 +14,7 @@ from geopy.distance import geodesic, great_circle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import placement as pl
 from placement.errors import ScenarioError
 from placement.model.backbone import load_backbone
 from placement.model.geodesy import distance_matrix_km, geodesic_km, great_circle_km
@@ -396,3 +397,30 @@ def test_abilene_backbone() -> None:
     np.testing.assert_array_equal(pairs.site, site)
     np.testing.assert_array_equal(pairs.region, region)
     np.testing.assert_array_equal(pairs.rtt_ms, rtt_kept)
+
+
+def test_solve_over_a_backbone_is_verified_independently() -> None:
+    """verify recomputes backbone RTTs with networkx and geopy alone (not the builder's code)."""
+    base = random_us_scenario(
+        5, 6, 40, backbone_graphml=str(ABILENE), backbone_route_factor=1.2, default_slo_ms=60.0
+    )
+    scn = base.model_copy(
+        update={
+            "regions": tuple(
+                r.model_copy(update={"population": 1e5, "demand_mw": 0.5, "slo_ms": None})
+                for r in base.regions
+            ),
+            "economics": pl.Economics(latency_penalty_usd_per_user_ms_year=1.0),
+        }
+    )
+    result = pl.solve(scn)
+    assert result.status is pl.Status.OPTIMAL
+    pl.verify(scn, result)
+    model_rtt = rtt_matrix(scn)
+    sites, regions = scn.site_index(), scn.region_index()
+    for a in result.serving:
+        assert a.rtt_ms == model_rtt[sites[a.site], regions[a.region]]
+    first = result.serving[0]
+    nudged = first.model_copy(update={"rtt_ms": first.rtt_ms * (1 + 1e-4)})
+    with pytest.raises(pl.VerificationError, match="reported RTT"):
+        pl.verify(scn, result.model_copy(update={"serving": (nudged, *result.serving[1:])}))

@@ -40,8 +40,22 @@ def test_costs_and_kpis_add_up(solved):
     demand = sum(scn.region_demand_mw(r) for r in scn.regions)
     assert res.kpis.inference_mw == pytest.approx(demand)
     assert sum(res.kpis.mw_by_site.values()) == pytest.approx(demand + res.kpis.training_mw)
-    assert res.kpis.p95_rtt_ms >= res.kpis.weighted_mean_rtt_ms * 0.5
+    users = {r.id: r.population for r in scn.regions}
+    samples = sorted((a.rtt_ms, users[a.region] * a.share) for a in res.serving)
+    total = sum(w for _, w in samples)
+    assert res.kpis.weighted_mean_rtt_ms == pytest.approx(sum(t * w for t, w in samples) / total)
+    running, p95 = 0.0, None
+    for rtt, weight in samples:  # the smallest RTT with 95 % of users at or below it
+        running += weight
+        if running >= 0.95 * total:
+            p95 = rtt
+            break
+    assert res.kpis.p95_rtt_ms == pytest.approx(p95, rel=1e-12)
     assert res.model_size["variables"] > 0 and res.build_seconds > 0
+
+
+def _kpi(result: pl.PlacementResult, **changes: object) -> dict[str, object]:
+    return {"kpis": result.kpis.model_copy(update=changes)}
 
 
 @pytest.mark.parametrize(
@@ -61,6 +75,13 @@ def test_costs_and_kpis_add_up(solved):
         ),
         (lambda r: {"training": {}}, "is not placed"),
         (lambda r: {"costs": r.costs.model_copy(update={"energy": 0.0})}, "cost energy"),
+        (lambda r: _kpi(r, weighted_mean_rtt_ms=r.kpis.weighted_mean_rtt_ms * 1.01), "mean_rtt"),
+        (lambda r: _kpi(r, p95_rtt_ms=r.kpis.p95_rtt_ms + 0.5), "p95_rtt_ms"),
+        (lambda r: _kpi(r, carbon_tonnes_per_year=r.kpis.carbon_tonnes_per_year * 0.99), "carbon"),
+        (lambda r: _kpi(r, served_share=0.9), "served_share"),
+        (lambda r: _kpi(r, training_mw=r.kpis.training_mw + 1.0), "training_mw"),
+        (lambda r: _kpi(r, open_sites=r.kpis.open_sites + 1), "kpi open_sites"),
+        (lambda r: _kpi(r, mw_by_site={**r.kpis.mw_by_site, "site0": -1.0}), "mw_by_site"),
     ],
 )
 def test_verify_catches_tampering(solved, change, complaint):

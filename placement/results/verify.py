@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+import networkx as nx
 from geopy.distance import geodesic, great_circle
 
 from placement.errors import VerificationError
 from placement.results.result import COST_COMPONENTS, PlacementResult
-from placement.model.schema import Scenario, Site
+from placement.model.schema import NetworkSettings, Scenario, Site
 
 FEAS_TOL = 1e-6  # absolute, on shares and MW (relative on large capacities)
 COST_RTOL = 1e-6
@@ -50,9 +51,13 @@ class _Checker:
         self.open = set(result.open_sites)
         self.liquid = set(result.liquid_sites)
         self.facility_mw: dict[str, float] = defaultdict(float)
+        self.it_mw = {"training": 0.0, "inference": 0.0}
+        self.it_mw_by_site: dict[str, float] = defaultdict(float)
+        self.latency_samples: list[tuple[float, float]] = []  # (RTT ms, users served)
         self.racks: dict[str, float] = defaultdict(float)
         self.costs: dict[str, float] = defaultdict(float)
         self.carbon_t = 0.0
+        self._backbone: _BackboneRtt | None = None
 
     def fail(self, message: str) -> None:
         self.problems.append(message)
@@ -65,6 +70,7 @@ class _Checker:
         self.check_rules()
         self.check_costs(rtol)
         self.check_bound(rtol)
+        self.check_kpis(rtol)
 
     # ----------------------------------------------------------------- sites and rules
     def check_sites(self) -> None:
@@ -130,7 +136,7 @@ class _Checker:
                 )
             pue = site.effective_liquid_pue if liquid else site.pue
             util = cluster.utilisation or self.s.economics.utilisation
-            self.add_load(site, cluster.it_mw, pue, util, float(cluster.racks))
+            self.add_load(site, cluster.it_mw, pue, util, float(cluster.racks), "training")
         for cid in placed:
             if cid not in {c.id for c in self.s.training}:
                 self.fail(f"result places unknown training cluster {cid!r}")
@@ -175,7 +181,8 @@ class _Checker:
             if not math.isclose(mw, a.mw, rel_tol=1e-6, abs_tol=1e-9):
                 self.fail(f"region {a.region!r} → {a.site!r}: reported {a.mw} MW, expected {mw}")
             pue = site.effective_liquid_pue if liquid else site.pue
-            self.add_load(site, mw, pue, util, mw * 1000.0 / density)
+            self.add_load(site, mw, pue, util, mw * 1000.0 / density, "inference")
+            self.latency_samples.append((rtt, region.population * a.share))
             self.costs["latency_penalty"] += lam * region.population * rtt * a.share
             pair = self.s.pair_costs_usd_per_year.get(a.site, {}).get(a.region, 0.0)
             self.costs["pair_costs"] += pair * a.share
@@ -201,20 +208,20 @@ class _Checker:
     def rtt_ms(self, site: Site, region) -> float:
         net = self.s.network
         if net.backbone_graphml:
-            from placement.model.latency import rtt_matrix  # backbone paths: only the graph knows
-
-            if not hasattr(self, "_rtt"):
-                self._rtt = rtt_matrix(self.s)
-                self._site_pos = self.s.site_index()
-                self._region_pos = self.s.region_index()
-            return float(self._rtt[self._site_pos[site.id], self._region_pos[region.id]])
+            if self._backbone is None:
+                self._backbone = _BackboneRtt(net)
+            return self._backbone.rtt_ms((site.lat, site.lon), (region.lat, region.lon))
         measure = geodesic if net.distance == "geodesic" else great_circle
         km = measure((site.lat, site.lon), (region.lat, region.lon)).km
         return net.base_rtt_ms + 2.0 * net.route_factor * km / net.fiber_km_per_ms
 
     # ----------------------------------------------------------------- capacity and costs
-    def add_load(self, site: Site, it_mw: float, pue: float, util: float, racks: float) -> None:
+    def add_load(
+        self, site: Site, it_mw: float, pue: float, util: float, racks: float, kind: str
+    ) -> None:
         econ = self.s.economics
+        self.it_mw[kind] += it_mw
+        self.it_mw_by_site[site.id] += it_mw
         facility = it_mw * pue
         self.facility_mw[site.id] += facility
         self.racks[site.id] += racks
@@ -250,12 +257,118 @@ class _Checker:
         if self.r.objective is None or not _close(total, self.r.objective, rtol):
             self.fail(f"objective: reported {self.r.objective}, recomputed {total:,.6f}")
 
+    def check_kpis(self, rtol: float) -> None:
+        """The reported key figures, recomputed from the decisions."""
+        k = self.r.kpis
+        mean, p95 = _weighted_rtt(self.latency_samples)
+        expected: dict[str, float | None] = {
+            "weighted_mean_rtt_ms": mean,
+            "p95_rtt_ms": p95,
+            "training_mw": self.it_mw["training"],
+            "inference_mw": self.it_mw["inference"],
+            "facility_mw": sum(self.facility_mw.values()),
+            "carbon_tonnes_per_year": self.carbon_t,
+            "served_share": self.served_share(),
+            "open_sites": float(len(self.open)),
+            "training_sites": float(len(set(self.r.training.values()))),
+        }
+        for name, mine in expected.items():
+            theirs = getattr(k, name)
+            if mine is None or theirs is None:
+                if (mine is None) != (theirs is None):
+                    self.fail(f"kpi {name}: reported {theirs}, recomputed {mine}")
+                continue
+            if not math.isclose(mine, theirs, rel_tol=rtol, abs_tol=1e-6):
+                self.fail(f"kpi {name}: reported {theirs:,.6f}, recomputed {mine:,.6f}")
+        for sid in set(k.mw_by_site) | self.open:
+            mine, theirs = self.it_mw_by_site.get(sid, 0.0), k.mw_by_site.get(sid)
+            if theirs is None or not math.isclose(mine, theirs, rel_tol=rtol, abs_tol=1e-6):
+                self.fail(f"kpi mw_by_site[{sid!r}]: reported {theirs}, recomputed {mine:,.6f}")
+
+    def served_share(self) -> float:
+        demand = {r.id: self.s.region_demand_mw(r) for r in self.s.regions}
+        total = sum(demand.values())
+        if total <= 0:
+            return 1.0
+        unserved = sum(share * demand.get(rid, 0.0) for rid, share in self.r.unserved.items())
+        return 1.0 - unserved / total
+
     def check_bound(self, rtol: float) -> None:
         obj, bound = self.r.objective, self.r.bound
         if obj is None or bound is None:
             return
         if bound > obj + rtol * max(abs(obj), 1.0):
             self.fail(f"bound {bound:,.6f} is above the objective {obj:,.6f}")
+
+
+def _weighted_rtt(samples: list[tuple[float, float]]) -> tuple[float | None, float | None]:
+    """Users-weighted mean RTT and 95th percentile: the smallest RTT at which the cumulative
+    weight, in increasing RTT, reaches 95 % (ties in RTT keep their order of appearance)."""
+    total = sum(weight for _, weight in samples)
+    if total <= 0:
+        return None, None
+    mean = sum(rtt * weight for rtt, weight in samples) / total
+    running = 0.0
+    for rtt, weight in sorted(samples, key=lambda s: s[0]):
+        running += weight
+        if running / total >= 0.95 - 1e-12:
+            return mean, rtt
+    return mean, max(rtt for rtt, _ in samples)
+
+
+class _BackboneRtt:
+    """RTT over a backbone GraphML, recomputed with networkx and geopy alone.
+
+    Every point attaches to its nearest node (great circle); access legs are route_factor ×
+    that distance, backbone links their great-circle length × backbone_route_factor, paths the
+    shortest ones (Dijkstra), and RTT = base + 2 · (access + path + access) / fibre speed.
+    Nodes without numeric Latitude/Longitude are left out with their links.
+    """
+
+    def __init__(self, net: NetworkSettings):
+        self.net = net
+        raw = nx.read_graphml(net.backbone_graphml)
+        graph = nx.Graph()
+        for node, attrs in raw.nodes(data=True):
+            point = _lat_lon(attrs)
+            if point is not None:
+                graph.add_node(node, point=point)
+        for u, v in raw.edges():
+            if u != v and u in graph and v in graph:
+                km = great_circle(graph.nodes[u]["point"], graph.nodes[v]["point"]).km
+                graph.add_edge(u, v, weight=net.backbone_route_factor * km)
+        self.graph = graph
+        self.nodes = list(graph.nodes)
+        self.paths: dict[object, dict[object, float]] = {}
+        self.attached: dict[tuple[float, float], tuple[object, float]] = {}
+
+    def attach(self, point: tuple[float, float]) -> tuple[object, float]:
+        if point not in self.attached:
+            km, node = min(
+                (great_circle(point, self.graph.nodes[n]["point"]).km, i)
+                for i, n in enumerate(self.nodes)
+            )
+            self.attached[point] = (self.nodes[node], km)
+        return self.attached[point]
+
+    def rtt_ms(self, site: tuple[float, float], region: tuple[float, float]) -> float:
+        (a, km_a), (b, km_b) = self.attach(site), self.attach(region)
+        if a not in self.paths:
+            self.paths[a] = nx.single_source_dijkstra_path_length(self.graph, a)
+        path = self.paths[a].get(b, math.inf)
+        net = self.net
+        fibre = net.route_factor * (km_a + km_b) + path
+        return net.base_rtt_ms + 2.0 * fibre / net.fiber_km_per_ms
+
+
+def _lat_lon(attrs: dict) -> tuple[float, float] | None:
+    try:
+        lat, lon = float(attrs["Latitude"]), float(attrs["Longitude"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
 
 
 def _close(a: float, b: float, rtol: float, scale: float = 0.0) -> bool:
