@@ -38,13 +38,13 @@ from placement.batch.params import (
     parse_parameter,
 )
 from placement.batch.paths import PortfolioError, resolve
-from placement.errors import SolverOptionError
+from placement.errors import ScenarioError, SolverOptionError
+from placement.io.loader import load_scenario as io_load_scenario
 from placement.model.schema import Scenario, parse_document
 
 HASH_FORMAT = 1
 SCENARIO_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 FOLDER_PARAMETER = "scenario"
-BUNDLED = ("us_small", "us_default")
 SPEC_KEYS = (
     "name",
     "description",
@@ -417,32 +417,11 @@ def _same_choice(case: Case, name: str, value: Any) -> bool:
 def load_scenario(
     ref: Scenario | str | os.PathLike[str], root: str | os.PathLike[str] = "."
 ) -> Scenario:
-    """A scenario from an object, a file, or a bundled dataset.
-
-    Bundled: ``bundled:us_small`` / ``bundled:us_default`` (or the bare name when no such
-    file exists).
-    """
-    if isinstance(ref, Scenario):
-        return ref
-    text = str(ref)
-    path = _resolve_path(ref, root)
-    if text.startswith("bundled:") or (not path.exists() and text in BUNDLED):
-        name = text.removeprefix("bundled:")
-        import placement.datasets as datasets
-
-        loader = getattr(datasets, name, None) if name in datasets.__all__ else None
-        if loader is None or not callable(loader) or name[0].isupper():
-            options = [n for n in datasets.__all__ if n.startswith("us_")]
-            raise PortfolioError(
-                f"base = {text!r}: unknown bundled scenario; choose one of "
-                + ", ".join(f"bundled:{n}" for n in options)
-            )
-        return loader()
-    if path.is_dir():
-        raise PortfolioError(f"base = {text!r}: is a folder; use 'scenarios:' for a folder")
-    if not path.exists():
-        raise PortfolioError(f"base = {text!r}: no such file ({path})")
-    return Scenario.from_file(path)
+    """A portfolio's base scenario: :func:`placement.io.load_scenario` relative to ``root``."""
+    try:
+        return io_load_scenario(ref, root=root)
+    except ScenarioError as exc:
+        raise PortfolioError(f"base = {str(ref)!r}: {exc}") from None
 
 
 def canonical_json(value: Any) -> str:

@@ -42,13 +42,15 @@ from pydantic import ValidationError
 
 from placement.atomic import write_bytes_atomic
 from placement.errors import PlacementError, ScenarioError, SolverOptionError, VerificationError
+from placement.io.loader import BUNDLED_NAMES
+from placement.io.loader import load_scenario as io_load_scenario
 from placement.model.schema import Scenario
 from placement.results.result import PlacementResult
 
 EXTENSIONS: list[str] = ["placement.cli.batch"]
 """Modules that may add sub-commands (``register(subparsers)``); missing ones are skipped."""
 
-DATASETS = ("us_default", "us_small")
+DATASETS = BUNDLED_NAMES
 DEFAULT_DATASET = "us_default"
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -175,7 +177,7 @@ def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
         metavar="SCENARIO",
         help=(
             "scenario file (.yaml/.yml/.json), OR-Library cap*.txt file, or a bundled dataset "
-            f"name ({', '.join(DATASETS)}); default: {DEFAULT_DATASET}"
+            f"({', '.join(DATASETS)}, also as bundled:NAME); default: {DEFAULT_DATASET}"
         ),
     )
 
@@ -273,41 +275,11 @@ def load_scenario(source: str | None, *, quiet: bool = False) -> Scenario:
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        scenario = _load(source)
+        scenario = io_load_scenario(source)
     if not quiet:
         for warning in caught:
             _note(str(warning.message))
     return scenario
-
-
-def _load(source: str | None) -> Scenario:
-    if source is None or (source in DATASETS and not Path(source).exists()):
-        name = source or DEFAULT_DATASET
-        try:
-            datasets = importlib.import_module("placement.datasets")
-            loader = getattr(datasets, name)
-        except (ImportError, AttributeError):
-            raise ScenarioError(
-                f"the bundled dataset {name!r} is not available in this installation; "
-                "give a scenario file (see 'placement example' and 'placement schema')"
-            ) from None
-        return loader()
-    path = Path(source)
-    if path.is_dir():
-        raise ScenarioError(f"{path}: is a folder; give a scenario file (.yaml, .yml or .json)")
-    try:
-        if path.suffix.lower() == ".txt":
-            from placement.io.orlib import read_orlib_cflp
-
-            return read_orlib_cflp(path)
-        return Scenario.from_file(path)
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); "
-            "a scenario is YAML or JSON text"
-        ) from None
-    except RecursionError:
-        raise ScenarioError(f"{path}: nested too deeply to be a scenario") from None
 
 
 def apply_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
