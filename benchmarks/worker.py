@@ -19,6 +19,7 @@ from placement.datasets.synthetic import random_cflp
 from placement.errors import VerificationError
 from placement.formulations import build
 from placement.milp import backends
+from placement.milp.solution import Termination
 from placement.model.data import build_model_data
 from placement.model.pairs import eligible_pairs
 from placement.model.schema import Scenario
@@ -135,17 +136,12 @@ def lp_bound(
 ) -> tuple[float | None, float]:
     """The LP relaxation of the formulation at the root (HiGHS), under the same time limit.
 
-    Same as :func:`placement.solve.solve_relaxation` but with the run's time limit and threads,
-    so a huge model cannot stall the benchmark. None when the LP was not solved in time.
+    Same as :func:`placement.solving.solve.solve_relaxation` but with the run's time limit and
+    threads, so a huge model cannot stall the benchmark. None when the LP was not solved in time.
     """
     started = time.perf_counter()
     built = build(build_model_data(scenario), formulation)
-    raw = backends.solve_model(
-        built.model,
-        LP_SOLVER,
-        relax=True,
-        time_limit=settings.time_limit,
-        threads=settings.threads,
-    )
-    bound = raw.objective if raw.termination == "optimal" else None
+    params = backends.SolveParams(time_limit=settings.time_limit, threads=settings.threads)
+    raw = backends.solve_model(built.model, LP_SOLVER, params, relax=True)
+    bound = raw.objective if raw.termination is Termination.OPTIMAL else None
     return bound, time.perf_counter() - started

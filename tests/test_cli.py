@@ -242,7 +242,7 @@ def test_solver_options_are_passed(capsys, tmp_path, scenario_file, small_scenar
     assert (result.formulation, result.solver) == ("weak", "scip")
 
 
-@pytest.mark.parametrize(("nodes", "route"), [("8", "LP branch and bound"), ("0", "Highs")])
+@pytest.mark.parametrize(("nodes", "route"), [("8", "lp_branch_and_bound"), ("0", "milp")])
 def test_lp_nodes_chooses_the_route(capsys, tmp_path, nodes, route):
     out = tmp_path / "out"
     code, _, stderr = run(
@@ -253,7 +253,7 @@ def test_lp_nodes_chooses_the_route(capsys, tmp_path, nodes, route):
         warnings.simplefilter("ignore", pl.datasets.DataGapWarning)
         scenario = pl.datasets.us_small()
     result = check_outputs(out, scenario, with_map=False)
-    assert result.status is pl.Status.OPTIMAL and route in result.message
+    assert result.status is pl.Status.OPTIMAL and result.method == route
 
 
 def test_orlib_file_solves_and_draws_bars(capsys, tmp_path):

@@ -60,7 +60,8 @@ def test_cli_solve_validate_batch_and_pareto_accept_both_spellings(tmp_path, cap
         assert batch_cli.main(args) == 0
     spec = tmp_path / "portfolio.yaml"
     spec.write_text(
-        "base: us_small\nparameters: {lam: {set: economics.latency_penalty_usd_per_user_ms_year, values: [0.1]}}\n"
+        "base: us_small\n"
+        "parameters: {lam: {set: economics.latency_penalty_usd_per_user_ms_year, values: [0.1]}}\n"
     )
     assert (
         batch_cli.main(

@@ -25,6 +25,7 @@ from placement.errors import VerificationError
 from placement.model.schema import Scenario
 from placement.results.result import PlacementResult, Status
 from placement.results.verify import verify
+from placement.solving.options import SolveOptions
 from placement.solving.solve import solve
 
 Task = dict[str, Any]
@@ -47,7 +48,8 @@ def run_task(task: Task) -> dict[str, Any]:
     }
     try:
         scenario = Scenario.model_validate_json(task["scenario_json"])
-        result = solve(scenario, threads=1, **task["options"])
+        options = SolveOptions(**task["options"]).replace(threads=1)
+        result = solve(scenario, options=options)
         if task.get("verify", True):
             try:
                 verify(scenario, result)

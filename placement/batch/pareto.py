@@ -29,11 +29,13 @@ import numpy as np
 from placement.atomic import write_text_atomic
 from placement.batch.paths import PortfolioError
 from placement.batch.plots import non_dominated, plot_frontier
+from placement.errors import SolverOptionError
 from placement.formulations import Built
 from placement.model.data import ModelData
 from placement.model.schema import Scenario
 from placement.results.result import PlacementResult
 from placement.results.verify import verify as verify_result
+from placement.solving.options import SolveOptions
 from placement.solving.solve import Customise, solve
 
 if TYPE_CHECKING:
@@ -140,17 +142,16 @@ def pareto(
     points: int = 8,
     method: str = "epsilon",
     *,
-    formulation: str = "strong",
-    solver: str = "highs",
-    time_limit: float | None = 600.0,
-    gap: float = 1e-6,
-    threads: int | None = None,
-    seed: int = 0,
+    options: SolveOptions | None = None,
     lambdas: Sequence[float] | None = None,
     verify: bool = True,
     progress: Callable[[str], None] | None = None,
+    **solve_options: Any,
 ) -> ParetoFrontier:
     """Trace cost vs population-weighted RTT for ``scenario`` with ``points`` solves.
+
+    Every point is solved with ``options`` (or :class:`SolveOptions` made from the keyword
+    ``solve_options``, e.g. ``time_limit=60``).
 
     Args:
         points: ε values (``epsilon``) or λ values (``lambda``), endpoints included.
@@ -164,17 +165,15 @@ def pareto(
         raise PortfolioError(f"points = {points!r}: must be at least 1")
     _require_hard_demand(scenario)
     say = progress or (lambda _m: None)
-    options = {
-        "formulation": formulation,
-        "solver": solver,
-        "time_limit": time_limit,
-        "gap": gap,
-        "threads": threads,
-        "seed": seed,
-    }
+    if options is not None and solve_options:
+        raise PortfolioError("give the solve options as options=... or as keywords, not both")
+    try:
+        options = options or SolveOptions(**solve_options)
+    except (SolverOptionError, TypeError) as exc:
+        raise PortfolioError(f"solve options: {exc}") from None
     cheapest_scn = with_latency_penalty(scenario, 0.0)
     say("solving the cheapest placement (no latency penalty)")
-    cheapest = solve(cheapest_scn, **options)
+    cheapest = solve(cheapest_scn, options=options)
     if not cheapest.ok:
         return ParetoFrontier(method, scenario, (), _no_frontier(cheapest))
     if method == "epsilon":
@@ -213,10 +212,12 @@ def latency_only(scenario: Scenario) -> Scenario:
 
 
 def solve_with_rtt_cap(
-    scenario: Scenario, max_weighted_rtt_ms: float, **options: Any
+    scenario: Scenario, max_weighted_rtt_ms: float, options: SolveOptions | None = None
 ) -> PlacementResult:
     """:func:`placement.solve` with the extra row Σ users · RTT · share ≤ ε · Σ users."""
-    return solve(scenario, **options, customise=rtt_cap_rows(max_weighted_rtt_ms))
+    return solve(
+        scenario, options=options or SolveOptions(), customise=rtt_cap_rows(max_weighted_rtt_ms)
+    )
 
 
 def rtt_cap_rows(max_weighted_rtt_ms: float) -> Customise:
@@ -244,12 +245,12 @@ def _epsilon_sweep(
     cheapest_scn: Scenario,
     cheapest: PlacementResult,
     points: int,
-    options: dict[str, Any],
+    options: SolveOptions,
     say: Callable[[str], None],
 ) -> list[ParetoPoint]:
     r_max = float(cheapest.kpis.weighted_mean_rtt_ms or 0.0)
     say("solving the least weighted RTT (latency-only objective)")
-    fastest = solve(latency_only(scenario), **options)
+    fastest = solve(latency_only(scenario), options=options)
     r_min = float(fastest.kpis.weighted_mean_rtt_ms or r_max) if fastest.ok else r_max
     r_min = min(r_min, r_max)
     if points == 1 or r_max - r_min <= 1e-9 * max(1.0, r_max):
@@ -257,7 +258,7 @@ def _epsilon_sweep(
     evaluated = []
     for eps in np.linspace(r_min, r_max, points)[:-1].tolist():
         say(f"ε = {eps:.4f} ms: cheapest placement within this weighted RTT")
-        result = solve_with_rtt_cap(cheapest_scn, eps, **options)
+        result = solve_with_rtt_cap(cheapest_scn, eps, options)
         if result.ok:
             evaluated.append(_point(cheapest_scn, result, epsilon=eps))
     evaluated.append(_point(cheapest_scn, cheapest, epsilon=r_max))
@@ -270,7 +271,7 @@ def _lambda_sweep(
     cheapest: PlacementResult,
     points: int,
     lambdas: Sequence[float] | None,
-    options: dict[str, Any],
+    options: SolveOptions,
     say: Callable[[str], None],
 ) -> list[ParetoPoint]:
     if lambdas is None:
@@ -288,7 +289,7 @@ def _lambda_sweep(
             continue
         say(f"λ = {lam:.4g} USD/user·ms·yr")
         scn = with_latency_penalty(scenario, lam)
-        result = solve(scn, **options)
+        result = solve(scn, options=options)
         if result.ok:
             evaluated.append(_point(scn, result, lam=lam))
     return evaluated

@@ -25,6 +25,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -41,8 +42,9 @@ from placement.batch.paths import PortfolioError, resolve
 from placement.errors import ScenarioError, SolverOptionError
 from placement.io.loader import load_scenario as io_load_scenario
 from placement.model.schema import Scenario, parse_document
+from placement.solving.options import SolveOptions
 
-HASH_FORMAT = 1
+HASH_FORMAT = 2  # 2: the shared SolveOptions (method, lp_nodes, threads, log) are hashed
 SCENARIO_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 FOLDER_PARAMETER = "scenario"
 SPEC_KEYS = (
@@ -87,56 +89,22 @@ RESERVED_NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class SolveOptions:
-    """How every case is solved (part of each case's hash). Each solve uses one thread."""
+BATCH_SET_OPTIONS = ("threads", "log")
+"""Solve options a portfolio may not set: every case solves on one thread, quietly."""
 
-    formulation: str = "strong"
-    solver: str = "highs"
-    time_limit: float | None = 600.0
-    gap: float = 1e-6
-    seed: int = 0
 
-    def __post_init__(self) -> None:
-        from placement.solving.solve import _check_options  # the single source of these rules
+def solve_options(data: Any) -> SolveOptions:
+    """A portfolio's ``solve:`` block as :class:`SolveOptions` (threads and log are the batch's)."""
+    try:
+        return SolveOptions.from_mapping(data, exclude=BATCH_SET_OPTIONS)
+    except SolverOptionError as exc:
+        raise PortfolioError(_solve_error(exc)) from None
 
-        for name in ("time_limit", "gap"):
-            value = getattr(self, name)
-            if isinstance(value, str):  # YAML 1.1 reads 1e-6 as a string
-                try:
-                    object.__setattr__(self, name, float(value))
-                except ValueError:
-                    raise PortfolioError(f"solve.{name} = {value!r}: not a number") from None
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise PortfolioError(f"solve.seed = {self.seed!r}: must be an integer")
-        try:
-            _check_options(self.formulation, self.solver, self.time_limit, self.gap, None)
-        except SolverOptionError as exc:
-            raise PortfolioError(f"solve.{exc}") from None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "formulation": self.formulation,
-            "solver": self.solver,
-            "time_limit": self.time_limit,
-            "gap": self.gap,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> SolveOptions:
-        if data is None:
-            return cls()
-        if not isinstance(data, Mapping):
-            raise PortfolioError(f"solve = {data!r}: must be a mapping of solve options")
-        known = set(cls().as_dict())
-        extra = sorted(set(data) - known)
-        if extra:
-            raise PortfolioError(
-                f"solve: unknown option(s) {extra} (allowed: {', '.join(sorted(known))}); "
-                "threads is always 1 per solve in a batch"
-            )
-        return cls(**data)
+def _solve_error(exc: SolverOptionError) -> str:
+    """``solve.gap = 2: …`` for a bad value, ``solve: …`` otherwise."""
+    text = str(exc)
+    return f"solve.{text}" if re.match(r"\w+ = ", text) else f"solve: {text}"
 
 
 @dataclass(frozen=True)
@@ -278,7 +246,7 @@ class Portfolio:
                 sweep=data.get("sweep", "cartesian"),
                 overrides=data.get("overrides") or {},
                 baseline=data.get("baseline"),
-                solve=SolveOptions.from_dict(data.get("solve")),
+                solve=solve_options(data.get("solve")),
                 name=str(data.get("name", "portfolio")),
                 description=str(data.get("description", "")),
                 root=Path(root),
@@ -291,7 +259,10 @@ class Portfolio:
         update = {k: v for k, v in changes.items() if v is not None}
         if not update:
             return self
-        options = SolveOptions(**{**self.solve.as_dict(), **update})
+        try:
+            options = self.solve.replace(**update)
+        except SolverOptionError as exc:
+            raise PortfolioError(_solve_error(exc)) from None
         return Portfolio(**{**self.__dict__, "solve": options})
 
     # ------------------------------------------------------------------ expansion

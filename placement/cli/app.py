@@ -42,10 +42,13 @@ from pydantic import ValidationError
 
 from placement.atomic import write_bytes_atomic
 from placement.errors import PlacementError, ScenarioError, SolverOptionError, VerificationError
+from placement.formulations import FORMULATIONS
 from placement.io.loader import BUNDLED_NAMES
 from placement.io.loader import load_scenario as io_load_scenario
+from placement.milp.backends import SOLVERS
 from placement.model.schema import Scenario
 from placement.results.result import PlacementResult
+from placement.solving.options import METHODS, SolveOptions
 
 EXTENSIONS: list[str] = ["placement.cli.batch"]
 """Modules that may add sub-commands (``register(subparsers)``); missing ones are skipped."""
@@ -200,9 +203,7 @@ def add_scenario_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_solver_options(parser: argparse.ArgumentParser) -> None:
-    from placement.milp.lp_branch import DEFAULT_MAX_NODES as DEFAULT_LP_NODES
-    from placement.solving.solve import DEFAULT_GAP, FORMULATIONS, SOLVERS
-
+    defaults = SolveOptions()
     parser.add_argument(
         "--formulation",
         default="strong",
@@ -210,6 +211,11 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--solver", default="highs", help=f"MILP solver: {', '.join(SOLVERS)} (default: highs)"
+    )
+    parser.add_argument(
+        "--method",
+        default=defaults.method,
+        help=f"solution method: {', '.join(METHODS)} (default: {defaults.method})",
     )
     parser.add_argument(
         "--time-limit",
@@ -221,8 +227,8 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--gap",
         type=_float_arg,
-        default=DEFAULT_GAP,
-        help=f"relative optimality gap at which to stop (default: {DEFAULT_GAP:g})",
+        default=defaults.gap,
+        help=f"relative optimality gap at which to stop (default: {defaults.gap:g})",
     )
     parser.add_argument("--threads", type=int, help="solver threads (default: the solver's)")
     parser.add_argument("--seed", type=int, default=0, help="solver random seed (default: 0)")
@@ -230,27 +236,28 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
         "--lp-nodes",
         metavar="N",
         type=int,
-        default=DEFAULT_LP_NODES,
+        default=defaults.lp_nodes,
         help=(
             "highs: LP branch-and-bound nodes to try before HiGHS's own MIP solver "
-            f"(0: straight to it; default: {DEFAULT_LP_NODES})"
+            f"(0: straight to it; default: {defaults.lp_nodes})"
         ),
     )
     parser.add_argument("--log", action="store_true", help="show the solver's own log (on stdout)")
 
 
-def check_solver_names(args: argparse.Namespace) -> None:
-    """Reject an unknown --formulation or --solver before any work is done."""
-    from placement.solving.solve import FORMULATIONS, SOLVERS
-
-    if args.formulation not in FORMULATIONS:
-        raise SolverOptionError(
-            f"--formulation {args.formulation!r}: unknown; choose one of {', '.join(FORMULATIONS)}"
-        )
-    if args.solver not in SOLVERS:
-        raise SolverOptionError(
-            f"--solver {args.solver!r}: unknown; choose one of {', '.join(SOLVERS)}"
-        )
+def solve_options(args: argparse.Namespace) -> SolveOptions:
+    """The :class:`SolveOptions` the solver flags ask for (checked before any work is done)."""
+    return SolveOptions(
+        formulation=args.formulation,
+        solver=args.solver,
+        method=args.method,
+        time_limit=args.time_limit,
+        gap=args.gap,
+        threads=args.threads,
+        seed=args.seed,
+        lp_nodes=args.lp_nodes,
+        log=args.log,
+    )
 
 
 def _float_arg(text: str) -> float:
@@ -366,24 +373,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from placement.solving.solve import solve
 
     quiet = args.quiet
-    check_solver_names(args)
+    options = solve_options(args)
     scenario = apply_overrides(load_scenario(args.scenario, quiet=quiet), args)
     out = Path(args.out)
     _check_out_dir(out)
     with progress_reporter(quiet=quiet, log=args.log) as say:
         say(f"loaded {scenario.name}: {_counts(scenario)}")
-        result = solve(
-            scenario,
-            formulation=args.formulation,
-            solver=args.solver,
-            time_limit=args.time_limit,
-            gap=args.gap,
-            threads=args.threads,
-            seed=args.seed,
-            log=args.log,
-            progress=say,
-            lp_nodes=args.lp_nodes,
-        )
+        result = solve(scenario, options=options, progress=say)
         say("verifying the answer independently (placement.verify)")
         verified, verify_message = _verify(verify, scenario, result)
         files = _render_outputs(scenario, result, no_map=args.no_map, say=say)
@@ -471,7 +467,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from placement.model.data import build_model_data
     from placement.model.diagnose import diagnose
     from placement.outputs.report import render_plain, scenario_summary
-    from placement.solving.solve import FORMULATIONS
 
     if args.formulation not in FORMULATIONS:
         raise SolverOptionError(
@@ -581,8 +576,8 @@ __all__ = [
     "add_solver_options",
     "apply_overrides",
     "build_parser",
-    "check_solver_names",
     "load_scenario",
     "main",
     "progress_reporter",
+    "solve_options",
 ]

@@ -1,14 +1,15 @@
-"""LP-based branch and bound: the MILP proved through fast HiGHS linear programs.
+"""LP-based branch and bound: the MILP proved through fast, warm-started HiGHS linear programs.
 
 Why it exists: HiGHS's MIP solver solves its LP relaxations with HiGHS's default scaling, on
-which the placement LP is about 20x slower than with max-value scaling (see
-:mod:`placement.backends`), and that cannot be changed from outside. The strong formulation's
+which the placement LP is about 30x slower than with max-value scaling (see
+:mod:`placement.milp.highs`), and that cannot be changed from outside. The strong formulation's
 relaxation is integral or nearly so on realistic scenarios (facility location with per-pair
 linking), so a best-first branch and bound over a few such LPs usually proves the optimum in
-one to a handful of LP solves. Past ``max_nodes`` it stops and the caller hands the whole
-MILP to the solver's own branch and cut, so nothing is lost but the time spent; it also hands
-over at once when the root has more than ``MAX_ROOT_FRACTIONAL`` fractional integer variables,
-so on such models the price is one fast LP.
+one to a handful of LP solves. Every node changes only the bounds of the model already encoded
+in HiGHS and starts from the previous basis. Past ``max_nodes`` it stops and the caller hands
+the MILP to the solver's own branch and cut, so nothing is lost but the time spent; it also
+hands over at once when the root has more than ``max_root_fractional`` fractional integer
+variables, so on such models the price is one fast LP.
 
 Algorithm (exact; ``x̄`` is a node's LP solution, ``U`` the incumbent, ``g`` the gap)::
 
@@ -28,13 +29,12 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.milp import backends
-from placement.milp.backends import RawSolution
-from placement.milp.linear_model import LinearModel
+from placement.milp.highs import HighsSolver
+from placement.milp.solution import RawSolution, SolveParams, Termination
 
 INTEGRALITY_TOLERANCE = 1e-9
 ABSOLUTE_GAP = 1e-9
@@ -44,6 +44,8 @@ DEFAULT_MAX_NODES = 8
 # synthetic scenarios with 6-7 fractional roots, branching took 4-6x the MIP's time.
 MAX_ROOT_FRACTIONAL = 3
 
+Progress = Callable[[str], None]
+
 
 @dataclass(frozen=True)
 class _Node:
@@ -51,146 +53,137 @@ class _Node:
     lower: tuple[tuple[int, float], ...]  # (column, lower bound) tightened on this branch
     upper: tuple[tuple[int, float], ...]
 
+    def columns(self) -> np.ndarray:
+        return np.array([c for c, _ in (*self.lower, *self.upper)], dtype=np.int64)
+
+
+@dataclass
+class _Search:
+    """The state of one branch and bound: open nodes, incumbent, counters."""
+
+    highs: HighsSolver
+    gap: float
+    objective: np.ndarray
+    integer: np.ndarray
+    open_nodes: list[tuple[float, int, _Node]] = field(default_factory=list)
+    incumbent: np.ndarray | None = None
+    upper_bound: float = math.inf
+    solved: int = 0
+    lp_seconds: float = 0.0
+    counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def closed(self, bound: float) -> bool:
+        if not math.isfinite(self.upper_bound):
+            return False
+        return self.upper_bound - bound <= max(self.gap * abs(self.upper_bound), ABSOLUTE_GAP)
+
+    def push(self, node: _Node) -> None:
+        heapq.heappush(self.open_nodes, (node.bound, next(self.counter), node))
+
+    def solve_node(self, node: _Node, params: SolveParams) -> RawSolution:
+        columns = node.columns()
+        lower = self.highs.root_lb[columns].copy()
+        upper = self.highs.root_ub[columns].copy()
+        for k, (_, value) in enumerate(node.lower):
+            lower[k] = value
+        for k, (_, value) in enumerate(node.upper, start=len(node.lower)):
+            upper[k] = value
+        self.highs.set_bounds(columns, lower, upper)
+        try:
+            raw = self.highs.solve_lp(params)
+        finally:
+            self.highs.restore_bounds(columns)
+        self.solved += 1
+        self.lp_seconds += raw.solve_seconds
+        return raw
+
+    def offer(self, values: np.ndarray) -> float:
+        """Round an integral LP solution; keep it if it improves. Returns its objective."""
+        values = values.copy()
+        values[self.integer] = np.round(values[self.integer])
+        value = float(self.objective @ values)
+        if value < self.upper_bound:
+            self.incumbent, self.upper_bound = values, value
+        return value
+
+    def result(self, termination: Termination, detail: str) -> RawSolution:
+        bound = min([self.upper_bound, *(node.bound for _, _, node in self.open_nodes)])
+        if self.incumbent is None:
+            return RawSolution(termination, detail, None, None, None, self.lp_seconds)
+        return RawSolution(
+            termination, detail, self.incumbent, self.upper_bound, bound, self.lp_seconds
+        )
+
 
 def solve(
-    model: LinearModel,
+    highs: HighsSolver,
+    params: SolveParams,
     *,
-    time_limit: float | None,
-    gap: float,
-    threads: int | None = None,
-    seed: int = 0,
-    log: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_root_fractional: int = MAX_ROOT_FRACTIONAL,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> RawSolution | None:
-    """Solve ``model`` by LP branch and bound with HiGHS.
+    """Solve the model in ``highs`` by LP branch and bound within ``params.deadline``.
 
     Returns None, for the caller to hand the MILP to a MIP solver, when the root is too
-    fractional, ``max_nodes`` LPs did not settle it, ``time_limit`` (this method's own budget)
-    ran out, or an LP failed. Otherwise the result is ``optimal`` (within ``gap``) or
-    ``infeasible``, both proven.
+    fractional, ``max_nodes`` LPs did not settle it, the deadline passed, or an LP failed.
+    Otherwise the result is ``optimal`` (within ``params.gap``) or ``infeasible``, both proven.
+    The model's bounds are as they were when it returns.
     """
     say = progress or (lambda _msg: None)
-    started = time.perf_counter()
-    deadline = None if time_limit is None else started + time_limit
-    proto = backends.to_model_proto(model, relax=True)
-    handoff = time.perf_counter() - started
-    integer = np.flatnonzero(model.var_integer)
-    objective = model.objective
-    root_lb = np.asarray(proto.variables.lower_bounds)
-    root_ub = np.asarray(proto.variables.upper_bounds)
-
-    incumbent: np.ndarray | None = None
-    upper_bound = math.inf
-    open_nodes: list[tuple[float, int, _Node]] = [(-math.inf, 0, _Node(-math.inf, (), ()))]
-    counter = itertools.count(1)
-    solved = 0
-    lp_seconds = 0.0
-
-    def closed(bound: float) -> bool:
-        if not math.isfinite(upper_bound):
-            return False
-        return upper_bound - bound <= max(gap * abs(upper_bound), ABSOLUTE_GAP)
-
-    while open_nodes and not closed(open_nodes[0][0]):
-        if solved == max_nodes:
-            say(f"LP branch and bound: {solved} nodes did not settle it; handing over")
+    search = _Search(highs, params.gap, highs.objective, np.flatnonzero(highs.integer))
+    search.push(_Node(-math.inf, (), ()))
+    while search.open_nodes and not search.closed(search.open_nodes[0][0]):
+        if search.solved == max_nodes:
+            say(f"LP branch and bound: {search.solved} nodes did not settle it; handing over")
             return None
-        remaining = None if deadline is None else deadline - time.perf_counter()
-        if remaining is not None and remaining <= 0:
-            say(f"LP branch and bound: out of time after {_nodes(solved)}; handing over")
+        if params.deadline is not None and time.perf_counter() >= params.deadline:
+            say(f"LP branch and bound: out of time after {_nodes(search.solved)}; handing over")
             return None
-        _, _, node = heapq.heappop(open_nodes)
-        raw = _solve_node(proto, model.num_vars, node, remaining, threads, seed, log)
-        _restore(proto, node, root_lb, root_ub)
-        solved += 1
-        lp_seconds += raw.solve_seconds
-        if raw.termination == "infeasible":
-            if solved == 1:
-                return RawSolution(
-                    "infeasible", "the LP relaxation is infeasible", None, None, None,
-                    lp_seconds, handoff,
-                )  # fmt: skip
+        _, _, node = heapq.heappop(search.open_nodes)
+        raw = search.solve_node(node, params)
+        if raw.termination is Termination.INFEASIBLE:
+            if search.solved == 1:
+                return search.result(Termination.INFEASIBLE, "the LP relaxation is infeasible")
             continue
-        if raw.termination != "optimal" or raw.values is None or raw.objective is None:
-            say(f"LP node {solved}: {raw.termination} ({raw.detail}); handing over")
-            return None  # out of time or an LP failed: let the MIP solver try
-        bound = max(raw.objective, node.bound)
-        if closed(bound):
-            continue
-        values = raw.values
-        fraction = np.abs(values[integer] - np.round(values[integer]))
-        worst = int(np.argmax(fraction)) if integer.size else -1
-        if worst < 0 or fraction[worst] <= INTEGRALITY_TOLERANCE:
-            values = values.copy()
-            values[integer] = np.round(values[integer])
-            value = float(objective @ values)
-            if value < upper_bound:
-                incumbent, upper_bound = values, value
-                say(f"LP node {solved}: integral, {value:,.0f}")
-            continue
-        column = int(integer[worst])
-        fractional = int((fraction > INTEGRALITY_TOLERANCE).sum())
-        if solved == 1 and fractional > max_root_fractional:
-            say(f"LP root: {fractional} fractional integer variables; handing over")
+        if raw.termination is not Termination.OPTIMAL or raw.values is None:
+            say(f"LP node {search.solved}: {raw.termination.value} ({raw.detail}); handing over")
             return None
-        say(f"LP node {solved}: bound {bound:,.0f}, {fractional} fractional; branching")
-        below, above = math.floor(values[column]), math.ceil(values[column])
-        for child in (
-            _Node(bound, node.lower, (*node.upper, (column, below))),
-            _Node(bound, (*node.lower, (column, above)), node.upper),
-        ):
-            heapq.heappush(open_nodes, (bound, next(counter), child))
-
-    if incumbent is None:
-        return RawSolution(
-            "infeasible", f"every LP branch is infeasible ({_nodes(solved)})", None, None, None,
-            lp_seconds, handoff,
-        )  # fmt: skip
-    bound = min([upper_bound, *(node.bound for _, _, node in open_nodes)])
-    return RawSolution(
-        "optimal",
-        f"proved by LP branch and bound in {_nodes(solved)}",
-        incumbent,
-        upper_bound,
-        bound,
-        lp_seconds,
-        handoff,
+        verdict, hand_over = _branch(search, node, raw, max_root_fractional)
+        say(f"LP node {search.solved}: {verdict}")
+        if hand_over:
+            return None
+    if search.incumbent is None:
+        return search.result(
+            Termination.INFEASIBLE, f"every LP branch is infeasible ({_nodes(search.solved)})"
+        )
+    return search.result(
+        Termination.OPTIMAL, f"proved by LP branch and bound in {_nodes(search.solved)}"
     )
+
+
+def _branch(
+    search: _Search, node: _Node, raw: RawSolution, max_root_fractional: int
+) -> tuple[str, bool]:
+    """Prune, accept or branch on one solved node: (what happened, whether to hand over)."""
+    assert raw.values is not None and raw.objective is not None
+    bound = max(raw.objective, node.bound)
+    if search.closed(bound):
+        return f"bound {bound:,.0f}: pruned", False
+    values = raw.values
+    fraction = np.abs(values[search.integer] - np.round(values[search.integer]))
+    worst = int(np.argmax(fraction)) if search.integer.size else -1
+    if worst < 0 or fraction[worst] <= INTEGRALITY_TOLERANCE:
+        return f"integral, {search.offer(values):,.0f}", False
+    fractional = int((fraction > INTEGRALITY_TOLERANCE).sum())
+    if search.solved == 1 and fractional > max_root_fractional:
+        return f"root has {fractional} fractional integer variables; handing over", True
+    column = int(search.integer[worst])
+    below, above = math.floor(values[column]), math.ceil(values[column])
+    search.push(_Node(bound, node.lower, (*node.upper, (column, below))))
+    search.push(_Node(bound, (*node.lower, (column, above)), node.upper))
+    return f"bound {bound:,.0f}, {fractional} fractional; branching", False
 
 
 def _nodes(count: int) -> str:
     return f"{count} LP node" + ("" if count == 1 else "s")
-
-
-def _solve_node(
-    proto,
-    num_vars: int,
-    node: _Node,
-    time_limit: float | None,
-    threads: int | None,
-    seed: int,
-    log: bool,
-) -> RawSolution:
-    for column, value in node.lower:
-        proto.variables.lower_bounds[column] = value
-    for column, value in node.upper:
-        proto.variables.upper_bounds[column] = value
-    return backends.solve_proto(
-        proto,
-        num_vars,
-        "highs",
-        time_limit=time_limit,
-        threads=threads,
-        seed=seed,
-        relax=True,
-        log=log,
-    )
-
-
-def _restore(proto, node: _Node, root_lb: np.ndarray, root_ub: np.ndarray) -> None:
-    for column, _ in node.lower:
-        proto.variables.lower_bounds[column] = root_lb[column]
-    for column, _ in node.upper:
-        proto.variables.upper_bounds[column] = root_ub[column]

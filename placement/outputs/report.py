@@ -195,6 +195,7 @@ def _headline(
     lines.append(
         Text(
             f"  formulation {result.formulation or '—'} · solver {result.solver or '—'} · "
+            f"method {result.method or '—'} · "
             f"build {result.build_seconds:.2f} s · solve {result.solve_seconds:.2f} s"
         )
     )

@@ -1,4 +1,10 @@
-"""Turn a solver's variable values into decisions, costs and KPIs (vectorised)."""
+"""Turn a solver's variable values into decisions, costs and KPIs (vectorised).
+
+:func:`read_decisions` rounds the values of a built model into :class:`Decisions` (binaries at
+0.5; shares below :data:`SHARE_EPS` dropped, and shares up to :data:`NOISE_AT_CLOSED_SITE` at a
+site rounded closed or without the cooling they need); :func:`summarise` turns decisions into a
+typed :class:`Summary`: the result's fields, with costs and KPIs recomputed from the decisions.
+"""
 
 from __future__ import annotations
 
@@ -54,47 +60,112 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
     )
 
 
-def summarise(data: ModelData, d: Decisions) -> dict:
-    """Result fields (decisions, per-site loads, costs, KPIs) from rounded decisions."""
+@dataclass(frozen=True)
+class Summary:
+    """What a solution means: the result's decision, load, cost and KPI fields."""
+
+    open_sites: tuple[str, ...]
+    liquid_sites: tuple[str, ...]
+    training: dict[str, str]  # cluster id → site id
+    serving: tuple[Assignment, ...]
+    unserved: dict[str, float]  # region id → unserved share
+    sites: tuple[SiteLoad, ...]
+    costs: CostBreakdown
+    kpis: Kpis
+
+
+@dataclass(frozen=True)
+class _Active:
+    """The training pairs placed and the serving pairs used, with their shares."""
+
+    train: np.ndarray  # indices of training pairs placed
+    serve: np.ndarray  # indices of serving pairs with a positive share
+    share: np.ndarray  # their shares
+
+    def total(self, training: np.ndarray, serving: np.ndarray) -> float:
+        """Σ over placed training pairs + Σ share × value over used serving pairs."""
+        return float(training[self.train].sum() + (self.share * serving[self.serve]).sum())
+
+
+def summarise(data: ModelData, d: Decisions) -> Summary:
+    """Decisions, per-site loads, costs and KPIs from rounded decisions (vectorised)."""
     scenario = data.scenario
     site_ids = [s.id for s in scenario.sites]
     region_ids = [r.id for r in scenario.regions]
-    tr, sv = data.training, data.serving
-    t_on = np.flatnonzero(d.train)
-    s_on = np.flatnonzero(d.serve > 0.0)
-    share = d.serve[s_on]
+    active = _Active(
+        train=np.flatnonzero(d.train),
+        serve=np.flatnonzero(d.serve > 0.0),
+        share=d.serve[d.serve > 0.0],
+    )
+    tr = data.training
+    return Summary(
+        open_sites=tuple(site_ids[i] for i in np.flatnonzero(d.open).tolist()),
+        liquid_sites=tuple(site_ids[i] for i in np.flatnonzero(d.liquid).tolist()),
+        training={
+            scenario.training[k].id: site_ids[i]
+            for i, k in zip(tr.site[active.train], tr.other[active.train], strict=True)
+        },
+        serving=_assignments(data, active, site_ids, region_ids),
+        unserved={
+            region_ids[j]: float(d.unserved[j]) for j in np.flatnonzero(d.unserved).tolist()
+        },
+        sites=_site_loads(data, d, active, site_ids),
+        costs=_costs(data, d, active),
+        kpis=_kpis(data, d, active, site_ids),
+    )
 
-    training = {
-        scenario.training[k].id: site_ids[i]
-        for i, k in zip(tr.site[t_on], tr.other[t_on], strict=True)
-    }
-    serving = tuple(
+
+def _assignments(
+    data: ModelData, active: _Active, site_ids: list[str], region_ids: list[str]
+) -> tuple[Assignment, ...]:
+    sv = data.serving
+    on = active.serve
+    return tuple(
         Assignment(
             region=region_ids[j], site=site_ids[i], share=float(x), rtt_ms=float(rtt), mw=float(mw)
         )
         for i, j, x, rtt, mw in zip(
-            sv.site[s_on].tolist(),
-            sv.other[s_on].tolist(),
-            share.tolist(),
-            sv.rtt_ms[s_on].tolist(),
-            (share * data.region_demand_mw[sv.other[s_on]]).tolist(),
+            sv.site[on].tolist(),
+            sv.other[on].tolist(),
+            active.share.tolist(),
+            sv.rtt_ms[on].tolist(),
+            (active.share * data.region_demand_mw[sv.other[on]]).tolist(),
             strict=True,
         )
     )
 
+
+def _it_mw_by_site(data: ModelData, active: _Active) -> tuple[np.ndarray, np.ndarray]:
+    """(training IT MW, inference IT MW) per site."""
+    tr, sv = data.training, data.serving
     n = data.n_sites
-    train_mw = _sum_by(tr.site[t_on], data.cluster_it_mw[tr.other[t_on]], n)
-    inf_mw = _sum_by(sv.site[s_on], share * data.region_demand_mw[sv.other[s_on]], n)
-    facility = _sum_by(tr.site[t_on], tr.facility_mw[t_on], n)
-    facility += _sum_by(sv.site[s_on], share * sv.facility_mw[s_on], n)
-    racks = _sum_by(tr.site[t_on], tr.racks[t_on], n)
-    racks += _sum_by(sv.site[s_on], share * sv.racks[s_on], n)
-    gpu_kw = scenario.inference.gpu_kw
+    train_mw = _sum_by(tr.site[active.train], data.cluster_it_mw[tr.other[active.train]], n)
+    inference = active.share * data.region_demand_mw[sv.other[active.serve]]
+    return train_mw, _sum_by(sv.site[active.serve], inference, n)
+
+
+def _per_site(data: ModelData, active: _Active, training: np.ndarray, serving: np.ndarray):
+    """Σ per site of a training-pair value (whole) and a serving-pair value × share."""
+    n = data.n_sites
+    out = _sum_by(data.training.site[active.train], training[active.train], n)
+    return out + _sum_by(
+        data.serving.site[active.serve], active.share * serving[active.serve], n
+    )
+
+
+def _site_loads(
+    data: ModelData, d: Decisions, active: _Active, site_ids: list[str]
+) -> tuple[SiteLoad, ...]:
+    scenario = data.scenario
+    tr, sv = data.training, data.serving
+    train_mw, inf_mw = _it_mw_by_site(data, active)
+    facility = _per_site(data, active, tr.facility_mw, sv.facility_mw)
+    racks = _per_site(data, active, tr.racks, sv.racks)
     clusters_at: dict[int, list[str]] = {}
-    for i, k in zip(tr.site[t_on].tolist(), tr.other[t_on].tolist(), strict=True):
+    for i, k in zip(tr.site[active.train].tolist(), tr.other[active.train].tolist(), strict=True):
         clusters_at.setdefault(i, []).append(scenario.training[k].id)
-    open_idx = np.flatnonzero(d.open)
-    loads = tuple(
+    gpu_kw = scenario.inference.gpu_kw
+    return tuple(
         SiteLoad(
             site=site_ids[i],
             liquid_cooling=bool(d.liquid[i]),
@@ -105,48 +176,43 @@ def summarise(data: ModelData, d: Decisions) -> dict:
             facility_mw=float(facility[i]),
             racks=float(racks[i]),
         )
-        for i in open_idx.tolist()
+        for i in np.flatnonzero(d.open).tolist()
     )
 
-    def total(values_t: np.ndarray, values_s: np.ndarray) -> float:
-        return float(values_t[t_on].sum() + (share * values_s[s_on]).sum())
 
-    zeros_t = np.zeros(len(tr))
-    costs = CostBreakdown(
+def _costs(data: ModelData, d: Decisions, active: _Active) -> CostBreakdown:
+    tr, sv = data.training, data.serving
+    no_training_cost = np.zeros(len(tr))
+    return CostBreakdown(
         fixed=float(data.sites.fixed_cost[d.open].sum()),
         liquid_cooling=float(data.sites.liquid_cost[d.liquid].sum()),
-        build=total(tr.build, sv.build),
-        energy=total(tr.energy, sv.energy),
-        carbon=total(tr.carbon_cost, sv.carbon_cost),
-        latency_penalty=total(zeros_t, sv.latency),
-        pair_costs=total(zeros_t, sv.pair_cost),
+        build=active.total(tr.build, sv.build),
+        energy=active.total(tr.energy, sv.energy),
+        carbon=active.total(tr.carbon_cost, sv.carbon_cost),
+        latency_penalty=active.total(no_training_cost, sv.latency),
+        pair_costs=active.total(no_training_cost, sv.pair_cost),
         unserved=0.0
         if data.unserved_cost is None
         else float((d.unserved * data.unserved_cost).sum()),
     )
-    kpis = Kpis(
-        **rtt_kpis(data.region_users[sv.other[s_on]] * share, sv.rtt_ms[s_on]),
+
+
+def _kpis(data: ModelData, d: Decisions, active: _Active, site_ids: list[str]) -> Kpis:
+    tr, sv = data.training, data.serving
+    train_mw, inf_mw = _it_mw_by_site(data, active)
+    open_idx = np.flatnonzero(d.open)
+    users = data.region_users[sv.other[active.serve]] * active.share
+    return Kpis(
+        **rtt_kpis(users, sv.rtt_ms[active.serve]),
         training_mw=float(train_mw.sum()),
         inference_mw=float(inf_mw.sum()),
-        facility_mw=float(facility.sum()),
+        facility_mw=float(_per_site(data, active, tr.facility_mw, sv.facility_mw).sum()),
         served_share=_served_share(data, d),
-        carbon_tonnes_per_year=total(tr.carbon_t, sv.carbon_t),
+        carbon_tonnes_per_year=active.total(tr.carbon_t, sv.carbon_t),
         open_sites=int(open_idx.size),
-        training_sites=len(clusters_at),
+        training_sites=len(np.unique(tr.site[active.train])),
         mw_by_site={site_ids[i]: float(train_mw[i] + inf_mw[i]) for i in open_idx.tolist()},
     )
-    return {
-        "open_sites": tuple(site_ids[i] for i in open_idx.tolist()),
-        "liquid_sites": tuple(site_ids[i] for i in np.flatnonzero(d.liquid).tolist()),
-        "training": training,
-        "serving": serving,
-        "unserved": {
-            region_ids[j]: float(d.unserved[j]) for j in np.flatnonzero(d.unserved).tolist()
-        },
-        "sites": loads,
-        "costs": costs,
-        "kpis": kpis,
-    }
 
 
 def _sum_by(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:

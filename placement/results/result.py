@@ -107,6 +107,9 @@ class PlacementResult(_Frozen):
     message: str = ""
     formulation: str = ""
     solver: str = ""
+    method: str = Field(
+        "", description="What produced and proved the answer: lp_branch_and_bound, milp, …"
+    )
     objective: float | None = Field(None, description="Annual cost, USD per year.")
     bound: float | None = Field(None, description="Best proven lower bound, USD per year.")
     gap: float | None = Field(None, description="(objective − bound) / |objective|.")

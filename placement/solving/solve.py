@@ -1,6 +1,6 @@
 """``placement.solve``: scenario in, frozen result out.
 
-    scenario → ModelData (exact pruning, coefficients) → diagnosis → formulation → backend
+    scenario → ModelData (exact pruning, coefficients) → diagnosis → formulation → method
              → decisions → PlacementResult (costs and KPIs recomputed from the decisions)
 
 Infeasibility, time-outs and solver failures are statuses on the result, never exceptions;
@@ -9,31 +9,27 @@ only a bad *request* (unknown formulation or solver, negative limits) raises.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 
 from placement.errors import SolverOptionError
 from placement.formulations import FORMULATIONS, Built, build
-from placement.milp import backends, lp_branch
+from placement.milp import backends
+from placement.milp.solution import RawSolution, Termination
 from placement.model.data import ModelData, build_model_data
 from placement.model.diagnose import diagnose
 from placement.model.schema import Scenario
 from placement.results.decode import read_decisions, summarise
 from placement.results.result import PlacementResult, Status
+from placement.solving import methods
+from placement.solving.options import DEFAULT_GAP, DEFAULT_TIME_LIMIT, SolveOptions
 
-SOLVERS = backends.MIP_SOLVERS
-DEFAULT_GAP = 1e-6
-# The LP branch and bound may use half the time limit and at most 10 s; the MIP solver gets the
-# rest. Max-value scaling is not faster on every model (measured: us_default root LP 1.3 s vs
-# 28 s with HiGHS's default scaling, but a synthetic 60x3000 model 24.5 s vs 12.1 s), so the
-# cap bounds what a model that does not suit it can lose, and a root too big to finish still
-# leaves HiGHS time for its heuristics and an incumbent.
-LP_BRANCH_TIME_SHARE = 0.5
-LP_BRANCH_MAX_SECONDS = 10.0
+SOLVERS = backends.SOLVERS
 
 Progress = Callable[[str], None]
 Customise = Callable[[Built, ModelData], None]
+
+__all__ = ["FORMULATIONS", "SOLVERS", "Customise", "Progress", "solve", "solve_relaxation"]
 
 
 def solve(
@@ -41,164 +37,158 @@ def solve(
     formulation: str = "strong",
     solver: str = "highs",
     *,
-    time_limit: float | None = 600.0,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
     gap: float = DEFAULT_GAP,
     threads: int | None = None,
     seed: int = 0,
     log: bool = False,
+    lp_nodes: int = SolveOptions.lp_nodes,
+    method: str = "auto",
+    options: SolveOptions | None = None,
     progress: Progress | None = None,
     customise: Customise | None = None,
-    lp_nodes: int = lp_branch.DEFAULT_MAX_NODES,
 ) -> PlacementResult:
     """Place training and inference for ``scenario`` and prove the gap.
 
+    The solve options (:class:`~placement.solving.options.SolveOptions`, which documents each)
+    come either as keywords or as one ``options`` object, not both.
+
     Args:
-        formulation: ``strong`` (per-pair linking, default), ``weak`` (aggregated linking)
-            or ``single_source`` (each region served whole by one site).
-        solver: ``highs`` (default), ``scip`` or ``cpsat`` (exact on ``single_source``).
-        time_limit: seconds for the solver (None: no limit).
-        gap: relative optimality gap at which the solver may stop.
-        threads, seed: passed to the solver.
-        log: stream the solver's own log to stdout.
         progress: called with a short phase description ("building", "solving", …).
         customise: called as ``customise(built, data)`` after the formulation is built, to add
             rows or change bounds (e.g. an ε-constraint on weighted RTT for a Pareto frontier).
             What it adds is *not* known to :func:`placement.verify`.
-        lp_nodes: with ``highs``, first try an LP branch and bound of at most this many LP
-            solves (:mod:`placement.lp_branch`: HiGHS LPs scaled for speed, exact; the strong
-            relaxation is often integral), for at most half the time limit and 10 s, then
-            hand the MILP to HiGHS's branch and cut with the time left. 0 goes straight to
-            HiGHS's MIP.
     """
-    _check_options(formulation, solver, time_limit, gap, threads)
-    if lp_nodes < 0:
-        raise SolverOptionError(f"lp_nodes = {lp_nodes!r}: must be 0 or more")
-    say = progress or (lambda _msg: None)
+    keywords = SolveOptions(
+        formulation=formulation,
+        solver=solver,
+        method=method,
+        time_limit=time_limit,
+        gap=gap,
+        threads=threads,
+        seed=seed,
+        lp_nodes=lp_nodes,
+        log=log,
+    )
+    if options is not None and keywords != SolveOptions():
+        raise SolverOptionError(
+            "pass the solve options either as keywords or as options=SolveOptions(...), not both"
+        )
+    return _solve(scenario, options or keywords, progress or (lambda _msg: None), customise)
+
+
+def _solve(
+    scenario: Scenario, options: SolveOptions, say: Progress, customise: Customise | None
+) -> PlacementResult:
     started = time.perf_counter()
     say("preparing data (pruning pairs by SLO, costing)")
     data = build_model_data(scenario)
-    single = formulation == "single_source"
-    problems = diagnose(data, single_source=single)
+    problems = diagnose(data, single_source=options.formulation == "single_source")
     if problems:
-        return _without_solution(
-            scenario,
-            Status.INFEASIBLE,
-            formulation,
-            solver,
-            started,
-            "diagnosed infeasible before solving: " + problems[0],
-            tuple(problems),
+        return PlacementResult(
+            scenario=scenario.name,
+            status=Status.INFEASIBLE,
+            message="diagnosed infeasible before solving: " + problems[0],
+            formulation=options.formulation,
+            solver=options.solver,
+            build_seconds=time.perf_counter() - started,
+            diagnosis=tuple(problems),
         )
-    say(f"building the {formulation} model")
-    built = build(data, formulation)
+    say(f"building the {options.formulation} model")
+    built = build(data, options.formulation)
     if customise is not None:
         customise(built, data)
     build_seconds = time.perf_counter() - started
     size = built.model.size()
     say(
-        f"solving with {solver}: {size['variables']:,} variables, "
+        f"solving with {options.solver}: {size['variables']:,} variables, "
         f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
     )
-    raw = _solve_built(built, solver, time_limit, gap, threads, seed, log, lp_nodes, say)
-    build_seconds += raw.handoff_seconds
+    deadline = None if options.time_limit is None else started + options.time_limit
+    outcome = methods.run(built, options, deadline=deadline, progress=say)
+    return _result(scenario, data, built, options, outcome, build_seconds, say)
+
+
+def _result(
+    scenario: Scenario,
+    data: ModelData,
+    built: Built,
+    options: SolveOptions,
+    outcome: methods.Outcome,
+    build_seconds: float,
+    say: Progress,
+) -> PlacementResult:
+    raw = outcome.raw
     common = {
         "scenario": scenario.name,
-        "formulation": formulation,
-        "solver": solver,
-        "build_seconds": build_seconds,
+        "formulation": options.formulation,
+        "solver": options.solver,
+        "method": outcome.method,
+        "build_seconds": build_seconds + raw.handoff_seconds,
         "solve_seconds": raw.solve_seconds,
-        "model_size": size,
+        "model_size": built.model.size(),
     }
     if raw.values is None:
-        status = {
-            "infeasible": Status.INFEASIBLE,
-            "no_solution": Status.NO_SOLUTION,
-        }.get(raw.termination, Status.ERROR)
-        message = raw.detail or raw.termination
-        if status is Status.INFEASIBLE:
-            message = "the solver proved the problem infeasible " + (
-                "(no single region or cluster is to blame: the capacity, rules and SLOs "
-                "cannot all hold together)"
-            )
-        return PlacementResult(status=status, message=message, bound=raw.bound, **common)
-    decisions = read_decisions(built, data, raw.values)
-    fields = summarise(data, decisions)
-    objective = fields["costs"].total
-    bound = raw.bound
-    result_gap = _relative_gap(objective, bound)
-    proven = raw.termination == "optimal" or (result_gap is not None and result_gap <= gap)
+        return PlacementResult(
+            status=_STATUS_WITHOUT_SOLUTION.get(raw.termination, Status.ERROR),
+            message=_message_without_solution(raw),
+            bound=raw.bound,
+            **common,
+        )
+    summary = summarise(data, read_decisions(built, data, raw.values))
+    objective = summary.costs.total
+    result_gap = _relative_gap(objective, raw.bound)
+    proven = raw.termination is Termination.OPTIMAL or (
+        result_gap is not None and result_gap <= options.gap
+    )
     status = Status.OPTIMAL if proven else Status.FEASIBLE
     say(f"{status.value}: {objective:,.0f} USD per year, gap {_format_gap(result_gap)}")
     return PlacementResult(
         status=status,
         message=raw.detail,
         objective=objective,
-        bound=bound,
+        bound=raw.bound,
         gap=result_gap,
+        open_sites=summary.open_sites,
+        liquid_sites=summary.liquid_sites,
+        training=summary.training,
+        serving=summary.serving,
+        unserved=summary.unserved,
+        sites=summary.sites,
+        costs=summary.costs,
+        kpis=summary.kpis,
         **common,
-        **fields,
     )
 
 
-def _solve_built(
-    built: Built,
-    solver: str,
-    time_limit: float | None,
-    gap: float,
-    threads: int | None,
-    seed: int,
-    log: bool,
-    lp_nodes: int,
-    say: Progress,
-) -> backends.RawSolution:
-    """LP branch and bound first (HiGHS), then the MIP solver with the time that is left."""
-    started = time.perf_counter()
-    spent = 0.0
-    if solver == "highs" and lp_nodes > 0:
-        raw = lp_branch.solve(
-            built.model,
-            time_limit=_lp_branch_budget(time_limit),
-            gap=gap,
-            threads=threads,
-            seed=seed,
-            log=log,
-            max_nodes=lp_nodes,
-            progress=say,
+_STATUS_WITHOUT_SOLUTION = {
+    Termination.INFEASIBLE: Status.INFEASIBLE,
+    Termination.NO_SOLUTION: Status.NO_SOLUTION,
+}
+
+
+def _message_without_solution(raw: RawSolution) -> str:
+    if raw.termination is Termination.INFEASIBLE:
+        message = (
+            "the solver proved the problem infeasible (no single region or cluster is to "
+            "blame: the capacity, rules and SLOs cannot all hold together)"
         )
-        if raw is not None:
-            return raw
-        spent = time.perf_counter() - started
-        say(f"solving with HiGHS branch and cut after {spent:.1f} s of LP branch and bound")
-    remaining = None if time_limit is None else max(time_limit - spent, 1e-3)
-    raw = backends.solve_model(
-        built.model, solver, time_limit=remaining, gap=gap, threads=threads, seed=seed, log=log
-    )
-    if not spent:
-        return raw
-    # the LP branch and bound that handed over counts as solving time
-    return dataclasses.replace(raw, solve_seconds=raw.solve_seconds + spent)
-
-
-def _lp_branch_budget(time_limit: float | None) -> float:
-    if time_limit is None:
-        return LP_BRANCH_MAX_SECONDS
-    return min(LP_BRANCH_TIME_SHARE * time_limit, LP_BRANCH_MAX_SECONDS)
+        return f"{message}; {raw.detail}" if raw.detail else message
+    return raw.detail or raw.termination.value
 
 
 def solve_relaxation(
     scenario: Scenario, formulation: str = "strong", solver: str = "highs"
 ) -> float | None:
     """The LP relaxation bound of a formulation (root bound), or None if it has none."""
-    _check_options(formulation, solver, None, DEFAULT_GAP, None)
-    data = build_model_data(scenario)
-    built = build(data, formulation)
-    raw = backends.solve_model(built.model, solver, relax=True)
-    return raw.objective if raw.termination == "optimal" else None
-
-
-def model_data(scenario: Scenario) -> ModelData:
-    """The pruned arrays the formulations see (for inspection and benchmarks)."""
-    return build_model_data(scenario)
+    if formulation not in FORMULATIONS:
+        raise SolverOptionError(
+            f"formulation = {formulation!r}: unknown; choose one of {', '.join(FORMULATIONS)}"
+        )
+    backends.check_lp_solver(solver)
+    built = build(build_model_data(scenario), formulation)
+    raw = backends.solve_model(built.model, solver, backends.SolveParams(), relax=True)
+    return raw.objective if raw.termination is Termination.OPTIMAL else None
 
 
 def _format_gap(gap: float | None) -> str:
@@ -209,45 +199,3 @@ def _relative_gap(objective: float, bound: float | None) -> float | None:
     if bound is None:
         return None
     return max(0.0, objective - bound) / max(abs(objective), 1e-9)
-
-
-def _check_options(
-    formulation: str, solver: str, time_limit: float | None, gap: float, threads: int | None
-) -> None:
-    if formulation not in FORMULATIONS:
-        raise SolverOptionError(
-            f"formulation = {formulation!r}: unknown; choose one of {', '.join(FORMULATIONS)}"
-        )
-    backends.check_solver(solver)
-    if solver == "cpsat" and formulation != "single_source":
-        raise SolverOptionError(
-            f"solver = 'cpsat' with formulation = {formulation!r}: CP-SAT needs an all-integer "
-            "model (it rounds continuous serving shares and can wrongly report infeasible); "
-            "use formulation='single_source', or solver 'highs'/'scip'"
-        )
-    if time_limit is not None and not time_limit > 0:
-        raise SolverOptionError(f"time_limit = {time_limit!r}: must be a positive number of s")
-    if not 0 <= gap < 1:
-        raise SolverOptionError(f"gap = {gap!r}: the relative gap must be in [0, 1)")
-    if threads is not None and threads < 1:
-        raise SolverOptionError(f"threads = {threads!r}: must be at least 1")
-
-
-def _without_solution(
-    scenario: Scenario,
-    status: Status,
-    formulation: str,
-    solver: str,
-    started: float,
-    message: str,
-    diagnosis: tuple[str, ...] = (),
-) -> PlacementResult:
-    return PlacementResult(
-        scenario=scenario.name,
-        status=status,
-        message=message,
-        formulation=formulation,
-        solver=solver,
-        build_seconds=time.perf_counter() - started,
-        diagnosis=diagnosis,
-    )

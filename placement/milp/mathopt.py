@@ -1,0 +1,128 @@
+"""SCIP, CP-SAT, GLOP and PDLP through OR-Tools MathOpt's public Python API.
+
+The model reaches MathOpt as a ``ModelProto`` encoded straight from numpy arrays
+(:mod:`placement.milp.proto_wire`; ``benchmarks/encoding.py`` measures why: building the same
+model through MathOpt's Python objects costs about a microsecond per coefficient), is loaded
+with the public ``mathopt.Model.from_model_proto`` and solved with ``mathopt.solve``. A
+``SolveInterrupter`` stops the solver at the caller's deadline.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import numpy as np
+from ortools.math_opt import model_pb2
+from ortools.math_opt.python import mathopt
+from ortools.util.python.solve_interrupter import SolveInterrupter
+
+from placement.milp.linear_model import LinearModel
+from placement.milp.proto_wire import model_proto_bytes
+from placement.milp.solution import RawSolution, SolveParams, Termination
+
+SOLVER_TYPES: dict[str, mathopt.SolverType] = {
+    "scip": mathopt.SolverType.GSCIP,
+    "cpsat": mathopt.SolverType.CP_SAT,
+    "glop": mathopt.SolverType.GLOP,
+    "pdlp": mathopt.SolverType.PDLP,
+}
+LP_ONLY = ("glop", "pdlp")
+SEEDED = ("scip", "cpsat", "glop")  # PDLP refuses a random seed
+ABSOLUTE_GAP = 1e-9
+
+_REASON = mathopt.TerminationReason
+_TERMINATION = {
+    _REASON.OPTIMAL: Termination.OPTIMAL,
+    _REASON.FEASIBLE: Termination.FEASIBLE,
+    _REASON.INFEASIBLE: Termination.INFEASIBLE,
+    _REASON.INFEASIBLE_OR_UNBOUNDED: Termination.INFEASIBLE,
+    _REASON.NO_SOLUTION_FOUND: Termination.NO_SOLUTION,
+}
+
+
+def to_proto(model: LinearModel, *, relax: bool = False) -> model_pb2.ModelProto:
+    """The MathOpt ``ModelProto`` of a linear model (``relax`` drops integrality)."""
+    return model_pb2.ModelProto.FromString(model_proto_bytes(model, relax=relax))
+
+
+def to_model(model: LinearModel, *, relax: bool = False) -> mathopt.Model:
+    """The MathOpt model of a linear model, through the public ``Model.from_model_proto``."""
+    return mathopt.Model.from_model_proto(to_proto(model, relax=relax))
+
+
+def solve(
+    model: LinearModel, solver: str, params: SolveParams, *, relax: bool = False
+) -> RawSolution:
+    """Solve with a MathOpt backend; solver trouble is a termination, never an exception."""
+    started = time.perf_counter()
+    opt_model = to_model(model, relax=relax)
+    handoff = time.perf_counter() - started
+    interrupter = SolveInterrupter()
+    timer = _interrupt_at(params.deadline, interrupter)
+    started = time.perf_counter()
+    try:
+        result = mathopt.solve(
+            opt_model,
+            SOLVER_TYPES[solver],
+            params=_parameters(solver, params),
+            interrupter=interrupter,
+        )
+    # A solver that refuses the model or its parameters raises RuntimeError or ValueError; in
+    # OR-Tools 9.15 the conversion of some refusals itself fails with AttributeError.
+    except (RuntimeError, ValueError, AttributeError) as exc:
+        elapsed = time.perf_counter() - started
+        return RawSolution(
+            Termination.ERROR, f"{solver}: {exc}", None, None, None, elapsed, handoff
+        )
+    finally:
+        if timer is not None:
+            timer.cancel()
+    elapsed = time.perf_counter() - started
+    return _read(result, opt_model, elapsed, handoff)
+
+
+def _interrupt_at(deadline: float | None, interrupter: SolveInterrupter) -> threading.Timer | None:
+    if deadline is None:
+        return None
+    timer = threading.Timer(max(deadline - time.perf_counter(), 0.0), interrupter.interrupt)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _parameters(solver: str, params: SolveParams) -> mathopt.SolveParameters:
+    left = params.seconds_left()
+    out = mathopt.SolveParameters(
+        time_limit=None if left is None else timedelta(seconds=max(left, 1e-3)),
+        enable_output=params.log,
+        threads=params.threads,
+    )
+    if solver in SEEDED:
+        out.random_seed = params.seed
+    if solver not in LP_ONLY:
+        out.relative_gap_tolerance = params.gap
+        out.absolute_gap_tolerance = ABSOLUTE_GAP
+    return out
+
+
+def _read(
+    result: mathopt.SolveResult, model: mathopt.Model, elapsed: float, handoff: float
+) -> RawSolution:
+    reason = result.termination.reason
+    termination = _TERMINATION.get(reason, Termination.ERROR)
+    detail = "" if termination is not Termination.ERROR else f"{reason.name}: "
+    detail += result.termination.detail or ""
+    values = objective = None
+    if result.has_primal_feasible_solution():
+        by_variable = result.variable_values()
+        values = np.fromiter(
+            (by_variable[v] for v in model.variables()), dtype=np.float64, count=len(by_variable)
+        )
+        objective = float(result.objective_value())
+    elif termination in (Termination.OPTIMAL, Termination.FEASIBLE):
+        termination, detail = Termination.ERROR, f"solver reported {reason.name} without a solution"
+    dual = result.termination.objective_bounds.dual_bound
+    bound = float(dual) if np.isfinite(dual) else None
+    return RawSolution(termination, detail, values, objective, bound, elapsed, handoff)
