@@ -15,6 +15,7 @@ import types
 import warnings
 from pathlib import Path
 
+import highspy
 import numpy as np
 import pytest
 import yaml
@@ -521,3 +522,24 @@ def test_python_m_placement_help():
     assert completed.returncode == 0, completed.stderr
     assert "usage: placement" in completed.stdout
     assert "solve" in completed.stdout
+
+
+def test_write_model_gives_a_named_mps_with_the_same_optimum(capsys, tmp_path):
+    out = tmp_path / "out"
+    code, _, stderr = run(
+        capsys, "solve", "us_small", "--out", str(out), "--no-map", "--write-model", "model.mps"
+    )
+    assert code == 0, stderr
+    text = (out / "model.mps").read_text()
+    assert "serve[los_angeles_ca,06037]" in text and "power[dallas_tx]" in text
+    result = pl.PlacementResult.from_json(out / "result.json")
+    reread = highspy.Highs()
+    reread.silent()
+    reread.readModel(str(out / "model.mps"))
+    reread.setOptionValue("mip_rel_gap", 1e-9)
+    reread.run()
+    assert reread.getInfo().objective_function_value == pytest.approx(result.objective, rel=1e-6)
+    code, _, stderr = run(
+        capsys, "solve", "us_small", "--out", str(out), "--write-model", "../m.mps"
+    )
+    assert code == 2 and "into --out" in stderr

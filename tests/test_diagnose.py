@@ -133,3 +133,19 @@ def test_liquid_only_clusters_beyond_liquid_capacity():
         )
     )
     assert "'nvl0', 'nvl1' need liquid cooling" in res.message and "150.0 MW" in res.message
+
+
+def test_infeasibility_only_the_solver_sees_is_explained_by_named_rows():
+    """A carbon cap between the diagnosis's floor and the optimum's emissions: the pre-solve
+    checks pass, the solver proves infeasibility, and the IIS names the rows to blame."""
+    from placement.datasets.synthetic import random_ai_scenario
+
+    scn = random_ai_scenario(6, 30, 2, seed=1, slo_ms=None)
+    emitted = solve_verified(scn).kpis.carbon_tonnes_per_year
+    rules = scn.rules.model_copy(update={"carbon_cap_tonnes_per_year": 0.8 * emitted})
+    capped = scn.model_copy(update={"rules": rules})
+    result = solve_verified(capped)
+    assert result.status is pl.Status.INFEASIBLE
+    assert "solver proved" in result.message
+    (explanation,) = result.diagnosis
+    assert "carbon_cap[0]" in explanation and "30 assign_demand rows" in explanation

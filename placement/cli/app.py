@@ -127,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     solve.add_argument("--no-map", action="store_true", help="do not draw map.png")
     solve.add_argument(
+        "--write-model",
+        metavar="FILE",
+        help="also write the model as MPS (.mps) or LP (.lp) with named variables and rows, "
+        "into --out",
+    )
+    solve.add_argument(
         "--quiet", "-q", action="store_true", help="print nothing but warnings and errors"
     )
     solve.set_defaults(func=cmd_solve)
@@ -370,15 +376,19 @@ def progress_reporter(*, quiet: bool = False, log: bool = False) -> Iterator[Cal
 # ====================================================================== commands
 def cmd_solve(args: argparse.Namespace) -> int:
     from placement.results.verify import verify
-    from placement.solving.solve import solve
+    from placement.solving.solve import solve, write_model
 
     quiet = args.quiet
     options = solve_options(args)
     scenario = apply_overrides(load_scenario(args.scenario, quiet=quiet), args)
     out = Path(args.out)
+    model_file = _model_file(out, args.write_model)
     _check_out_dir(out)
     with progress_reporter(quiet=quiet, log=args.log) as say:
         say(f"loaded {scenario.name}: {_counts(scenario)}")
+        if model_file is not None:
+            say(f"writing the {options.formulation} model to {model_file}")
+            write_model(scenario, model_file, options.formulation)
         result = solve(scenario, options=options, progress=say)
         say("verifying the answer independently (placement.verify)")
         verified, verify_message = _verify(verify, scenario, result)
@@ -387,7 +397,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         written = _write_all(out, files)
     if not quiet:
         _print_summary(scenario, result, verified, verify_message)
-        _print(f"wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written))
+        names = [p.name for p in written] + ([model_file.name] if model_file else [])
+        _print(f"wrote {len(names)} files to {out}/: " + ", ".join(names))
     if verified is False:
         _error(f"verification failed: {verify_message}")
         return EXIT_FAILED
@@ -396,6 +407,19 @@ def cmd_solve(args: argparse.Namespace) -> int:
             _error(f"{result.status.value}: {result.message}")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _model_file(out: Path, name: str | None) -> Path | None:
+    """Where ``--write-model`` writes: a plain file name inside ``--out``."""
+    if name is None:
+        return None
+    path = Path(name)
+    if path.name != name or path.suffix.lower() not in (".mps", ".lp"):
+        raise SolverOptionError(
+            f"--write-model {name!r}: give a file name ending in .mps or .lp; it is written "
+            "into --out"
+        )
+    return out / path.name
 
 
 def _verify(

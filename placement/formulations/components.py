@@ -7,11 +7,11 @@ when demand is soft. F_p is the facility MW of pair p (PUE · IT MW), R_p its ra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from placement.milp.linear_model import LinearModel
+from placement.milp.linear_model import Labels, LinearModel
 from placement.model.data import ModelData, PairArrays
 
 
@@ -25,7 +25,30 @@ class Columns:
     serve: np.ndarray
     unserved: np.ndarray | None = None
     training_site: np.ndarray | None = None
-    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- names
+def site_labels(data: ModelData, sites: np.ndarray | None = None) -> Labels:
+    """``[site]`` for each site index in ``sites`` (default: every site)."""
+    index = np.arange(data.n_sites) if sites is None else np.asarray(sites)
+    return Labels((data.site_ids,), (index,))
+
+
+def pair_labels(data: ModelData, pairs: PairArrays, keep: np.ndarray | None = None) -> Labels:
+    """``[site,cluster]`` or ``[site,region]`` for the pairs of a family (``keep``: a subset)."""
+    others = data.cluster_ids if pairs is data.training else data.region_ids
+    site, other = pairs.site, pairs.other
+    if keep is not None:
+        site, other = site[keep], other[keep]
+    return Labels((data.site_ids, others), (site, other))
+
+
+def mixed_pair_labels(data: ModelData, keep: np.ndarray) -> Labels:
+    """Labels of the training pairs followed by the serving pairs, where ``keep`` holds."""
+    others = [*data.cluster_ids, *data.region_ids]
+    site = np.concatenate([data.training.site, data.serving.site])
+    other = np.concatenate([data.training.other, data.serving.other + data.n_clusters])
+    return Labels((data.site_ids, others), (site[keep], other[keep]))
 
 
 def add_site_variables(model: LinearModel, data: ModelData) -> Columns:
@@ -38,6 +61,7 @@ def add_site_variables(model: LinearModel, data: ModelData) -> Columns:
         ub=sites.open_ub,
         integer=True,
         cost=sites.fixed_cost,
+        labels=site_labels(data),
     )
     allowed = np.flatnonzero(sites.liquid_allowed)
     liquid = np.full(data.n_sites, -1, dtype=np.int64)
@@ -47,6 +71,7 @@ def add_site_variables(model: LinearModel, data: ModelData) -> Columns:
         ub=sites.open_ub[allowed],
         integer=True,
         cost=sites.liquid_cost[allowed],
+        labels=site_labels(data, allowed),
     )
     empty = np.empty(0, dtype=np.int64)
     return Columns(open=open_cols, liquid=liquid, train=empty, serve=empty)
@@ -54,7 +79,13 @@ def add_site_variables(model: LinearModel, data: ModelData) -> Columns:
 
 def add_training_variables(model: LinearModel, data: ModelData, cols: Columns) -> None:
     """train_ik ∈ {0,1} for every eligible training pair, cost c_ik."""
-    cols.train = model.add_vars("train", len(data.training), integer=True, cost=data.training.cost)
+    cols.train = model.add_vars(
+        "train",
+        len(data.training),
+        integer=True,
+        cost=data.training.cost,
+        labels=pair_labels(data, data.training),
+    )
 
 
 def add_serving_variables(
@@ -62,7 +93,12 @@ def add_serving_variables(
 ) -> None:
     """serve_ij ∈ [0, s̄] (binary when single-sourced), cost c_ij per unit share."""
     cols.serve = model.add_vars(
-        "serve", len(data.serving), ub=data.max_share, integer=binary, cost=data.serving.cost
+        "serve",
+        len(data.serving),
+        ub=data.max_share,
+        integer=binary,
+        cost=data.serving.cost,
+        labels=pair_labels(data, data.serving),
     )
 
 
@@ -72,14 +108,26 @@ def add_unserved_variables(
     """unserved_j ∈ [0,1] (binary when single-sourced) at penalty · MW_j, if demand is soft."""
     if data.unserved_cost is not None:
         cols.unserved = model.add_vars(
-            "unserved", data.n_regions, ub=1.0, integer=binary, cost=data.unserved_cost
+            "unserved",
+            data.n_regions,
+            ub=1.0,
+            integer=binary,
+            cost=data.unserved_cost,
+            labels=Labels((data.region_ids,), (np.arange(data.n_regions),)),
         )
 
 
 def add_assign_training(model: LinearModel, data: ModelData, cols: Columns) -> None:
     """(1) Σ_i train_ik = 1 for every cluster k."""
     model.add_rows(
-        "assign_training", data.n_clusters, data.training.other, cols.train, 1.0, lb=1.0, ub=1.0
+        "assign_training",
+        data.n_clusters,
+        data.training.other,
+        cols.train,
+        1.0,
+        lb=1.0,
+        ub=1.0,
+        labels=Labels((data.cluster_ids,), (np.arange(data.n_clusters),)),
     )
 
 
@@ -89,13 +137,22 @@ def add_assign_demand(model: LinearModel, data: ModelData, cols: Columns) -> Non
     if cols.unserved is not None:
         rows = np.concatenate([rows, np.arange(data.n_regions)])
         columns = np.concatenate([columns, cols.unserved])
-    model.add_rows("assign_demand", data.n_regions, rows, columns, 1.0, lb=1.0, ub=1.0)
+    model.add_rows(
+        "assign_demand",
+        data.n_regions,
+        rows,
+        columns,
+        1.0,
+        lb=1.0,
+        ub=1.0,
+        labels=Labels((data.region_ids,), (np.arange(data.n_regions),)),
+    )
 
 
 def add_pair_linking(model: LinearModel, data: ModelData, cols: Columns) -> None:
     """(3, strong) train_ik ≤ open_i and serve_ij ≤ s̄ · open_i for every pair."""
-    _link_each(model, "link_train", data.training, cols.train, cols.open, 1.0)
-    _link_each(model, "link_serve", data.serving, cols.serve, cols.open, data.max_share)
+    _link_each(model, "link_train", data, data.training, cols.train, cols.open, 1.0)
+    _link_each(model, "link_serve", data, data.serving, cols.serve, cols.open, data.max_share)
 
 
 def add_aggregate_linking(model: LinearModel, data: ModelData, cols: Columns) -> None:
@@ -107,7 +164,9 @@ def add_aggregate_linking(model: LinearModel, data: ModelData, cols: Columns) ->
     pair_sites = np.concatenate([data.training.site, data.serving.site])
     pair_cols = np.concatenate([cols.train, cols.serve])
     powerless = np.concatenate([data.training.facility_mw, data.serving.facility_mw]) == 0.0
-    _aggregate(model, "link_powerless", pair_sites[powerless], pair_cols[powerless], cols.open)
+    _aggregate(
+        model, "link_powerless", data, pair_sites[powerless], pair_cols[powerless], cols.open
+    )
 
 
 def add_power(model: LinearModel, data: ModelData, cols: Columns) -> None:
@@ -149,9 +208,12 @@ def add_liquid_cooling(
             np.concatenate([pair_cols[needs], cols.liquid[pair_sites[needs]]]),
             np.concatenate([np.ones(count), -np.ones(count)]),
             ub=0.0,
+            labels=mixed_pair_labels(data, needs),
         )
     else:
-        _aggregate(model, "liquid_aggregate", pair_sites[needs], pair_cols[needs], cols.liquid)
+        _aggregate(
+            model, "liquid_aggregate", data, pair_sites[needs], pair_cols[needs], cols.liquid
+        )
     allowed = np.flatnonzero(cols.liquid >= 0)
     rows = np.arange(allowed.size)
     model.add_rows(
@@ -161,6 +223,7 @@ def add_liquid_cooling(
         np.concatenate([cols.liquid[allowed], cols.open[allowed]]),
         np.concatenate([np.ones(allowed.size), -np.ones(allowed.size)]),
         ub=0.0,
+        labels=site_labels(data, allowed),
     )
 
 
@@ -178,12 +241,18 @@ def add_max_training_sites(
     limit = data.scenario.rules.max_training_sites
     if limit is None:
         return
-    tsite = model.add_vars("training_site", data.n_sites, ub=data.sites.open_ub, integer=True)
+    tsite = model.add_vars(
+        "training_site",
+        data.n_sites,
+        ub=data.sites.open_ub,
+        integer=True,
+        labels=site_labels(data),
+    )
     cols.training_site = tsite
     if per_pair:
-        _link_each(model, "link_training_site", data.training, cols.train, tsite, 1.0)
+        _link_each(model, "link_training_site", data, data.training, cols.train, tsite, 1.0)
     else:
-        _aggregate(model, "link_training_site", data.training.site, cols.train, tsite)
+        _aggregate(model, "link_training_site", data, data.training.site, cols.train, tsite)
     rows = np.arange(data.n_sites)
     model.add_rows(
         "training_site_open",
@@ -192,6 +261,7 @@ def add_max_training_sites(
         np.concatenate([tsite, cols.open]),
         np.concatenate([np.ones(data.n_sites), -np.ones(data.n_sites)]),
         ub=0.0,
+        labels=site_labels(data),
     )
     model.add_rows("max_training_sites", 1, np.zeros(data.n_sites), tsite, 1.0, ub=limit)
 
@@ -210,6 +280,7 @@ def add_carbon_cap(model: LinearModel, data: ModelData, cols: Columns) -> None:
 def _link_each(
     model: LinearModel,
     name: str,
+    data: ModelData,
     pairs: PairArrays,
     pair_cols: np.ndarray,
     site_cols: np.ndarray,
@@ -225,12 +296,14 @@ def _link_each(
         np.concatenate([pair_cols, site_cols[pairs.site]]),
         np.concatenate([np.ones(n), np.full(n, -coefficient)]),
         ub=0.0,
+        labels=pair_labels(data, pairs),
     )
 
 
 def _aggregate(
     model: LinearModel,
     name: str,
+    data: ModelData,
     pair_sites: np.ndarray,
     pair_cols: np.ndarray,
     site_cols: np.ndarray,
@@ -244,6 +317,7 @@ def _aggregate(
         np.concatenate([pair_cols, site_cols[sites]]),
         np.concatenate([np.ones(pair_cols.size), -counts.astype(float)]),
         ub=0.0,
+        labels=site_labels(data, sites),
     )
 
 
@@ -272,4 +346,5 @@ def _capacity(
         np.concatenate([pair_cols[keep], cols.open[sites]]),
         np.concatenate([use[keep], -capacity[sites]]),
         ub=0.0,
+        labels=site_labels(data, sites),
     )

@@ -29,10 +29,26 @@ def write_model(model: LinearModel, path: str | os.PathLike[str]) -> Path:
     return highs.write(path)
 
 
-def explain_infeasible(model: LinearModel, limit: int = 20) -> list[str] | None:
+def explain_infeasible(model: LinearModel) -> list[str] | None:
     """Named rows of an irreducible infeasible subsystem of the model's LP relaxation.
 
     None when the relaxation is feasible (the integrality is what cannot hold) or HiGHS finds
     no subsystem.
     """
-    return HighsSolver(model).infeasible_rows(limit)
+    return HighsSolver(model).infeasible_rows()
+
+
+def summarise_rows(names: list[str], shown: int = 4) -> list[str]:
+    """Row names grouped by block: ``carbon_cap[0]``, ``30 assign_demand rows (a, b, …)``."""
+    blocks: dict[str, list[str]] = {}
+    for name in names:
+        block, _, key = name.partition("[")
+        blocks.setdefault(block, []).append(key.rstrip("]"))
+    out = []
+    for block, keys in blocks.items():
+        if len(keys) == 1:
+            out.append(f"{block}[{keys[0]}]")
+        else:
+            listed = ", ".join(keys[:shown]) + (", …" if len(keys) > shown else "")
+            out.append(f"{len(keys)} {block} rows ({listed})")
+    return out

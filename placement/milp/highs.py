@@ -34,6 +34,9 @@ from placement.milp.solution import RawSolution, SolveParams, Termination
 
 SIMPLEX_SCALE_MAX_VALUE = 4  # HiGHS option simplex_scale_strategy: "max value 0"
 ABSOLUTE_GAP = 1e-9
+# HiGHS option iis_strategy. Measured on an infeasible carbon-capped placement: 0 (the default)
+# and 1 return nothing, 2 and 3 the same subsystem in milliseconds, 4 takes 25x longer.
+IIS_STRATEGY = 2
 
 _STATUS = highspy.HighsModelStatus
 _LIMIT_STATUSES = {
@@ -142,16 +145,17 @@ class HighsSolver:
             tmp.unlink(missing_ok=True)
         return path
 
-    def infeasible_rows(self, limit: int = 20) -> list[str] | None:
+    def infeasible_rows(self) -> list[str] | None:
         """Names of the rows of an irreducible infeasible subsystem of the LP relaxation, or
         None when HiGHS finds none (the relaxation is feasible or the search failed)."""
         self._set_relaxed(True)
+        self.highs.setOptionValue("iis_strategy", IIS_STRATEGY)
         status, iis = self.highs.getIis()
-        rows = list(getattr(iis, "row_index_", []) or [])
+        rows = list(iis.row_index_)
         if status == highspy.HighsStatus.kError or not rows:
             return None
         names = self._model.row_names()
-        return [names[r] for r in rows[:limit]]
+        return [names[r] for r in rows]
 
     # ------------------------------------------------------------------ internals
     def _configure(self, params: SolveParams) -> None:

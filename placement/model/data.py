@@ -90,6 +90,18 @@ class ModelData:
     def n_clusters(self) -> int:
         return len(self.scenario.training)
 
+    @property
+    def site_ids(self) -> list[str]:
+        return [s.id for s in self.scenario.sites]
+
+    @property
+    def region_ids(self) -> list[str]:
+        return [r.id for r in self.scenario.regions]
+
+    @property
+    def cluster_ids(self) -> list[str]:
+        return [c.id for c in self.scenario.training]
+
 
 def build_model_data(scenario: Scenario) -> ModelData:
     """Prune pairs exactly and compute every coefficient, vectorised."""

@@ -9,12 +9,14 @@ only a bad *request* (unknown formulation or solver, negative limits) raises.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from placement.errors import SolverOptionError
 from placement.formulations import FORMULATIONS, Built, build
-from placement.milp import backends
+from placement.milp import backends, export
 from placement.milp.solution import RawSolution, Termination
 from placement.model.data import ModelData, build_model_data
 from placement.model.diagnose import diagnose
@@ -25,11 +27,20 @@ from placement.solving import methods
 from placement.solving.options import DEFAULT_GAP, DEFAULT_TIME_LIMIT, SolveOptions
 
 SOLVERS = backends.SOLVERS
+IIS_MAX_NONZEROS = 200_000  # beyond this an IIS search can take longer than the solve
 
 Progress = Callable[[str], None]
 Customise = Callable[[Built, ModelData], None]
 
-__all__ = ["FORMULATIONS", "SOLVERS", "Customise", "Progress", "solve", "solve_relaxation"]
+__all__ = [
+    "FORMULATIONS",
+    "SOLVERS",
+    "Customise",
+    "Progress",
+    "solve",
+    "solve_relaxation",
+    "write_model",
+]
 
 
 def solve(
@@ -129,10 +140,12 @@ def _result(
         "model_size": built.model.size(),
     }
     if raw.values is None:
+        infeasible = raw.termination is Termination.INFEASIBLE
         return PlacementResult(
             status=_STATUS_WITHOUT_SOLUTION.get(raw.termination, Status.ERROR),
             message=_message_without_solution(raw),
             bound=raw.bound,
+            diagnosis=_infeasible_rows(built, say) if infeasible else (),
             **common,
         )
     summary = summarise(data, read_decisions(built, data, raw.values))
@@ -175,6 +188,33 @@ def _message_without_solution(raw: RawSolution) -> str:
         )
         return f"{message}; {raw.detail}" if raw.detail else message
     return raw.detail or raw.termination.value
+
+
+def _infeasible_rows(built: Built, say: Progress) -> tuple[str, ...]:
+    """The rows of an irreducible infeasible subsystem, by name, for models small enough to
+    search one in seconds."""
+    if built.model.num_nonzeros > IIS_MAX_NONZEROS:
+        return ()
+    say("looking for an irreducible infeasible subsystem (IIS)")
+    rows = export.explain_infeasible(built.model)
+    if not rows:
+        return ()
+    return (
+        "these constraints cannot all hold together (an irreducible infeasible subsystem of "
+        "the LP relaxation): " + "; ".join(export.summarise_rows(rows)),
+    )
+
+
+def write_model(
+    scenario: Scenario, path: str | os.PathLike[str], formulation: str = "strong"
+) -> Path:
+    """Write the formulation's model of ``scenario`` as MPS or LP, with named variables and
+    rows (``serve[dallas_tx,48113]``, ``power[dallas_tx]``); see :mod:`placement.milp.export`."""
+    if formulation not in FORMULATIONS:
+        raise SolverOptionError(
+            f"formulation = {formulation!r}: unknown; choose one of {', '.join(FORMULATIONS)}"
+        )
+    return export.write_model(build(build_model_data(scenario), formulation).model, path)
 
 
 def solve_relaxation(
