@@ -302,3 +302,13 @@ def test_the_solver_layer_imports_nothing_from_the_domain():
             for name in names:
                 if name.startswith("placement"):
                     assert name.startswith(allowed), f"{path.name} imports {name}"
+
+
+def test_thread_counts_can_change_between_solves_in_one_process():
+    """HiGHS has one global scheduler; a different thread count must not make it refuse."""
+    model, program = random_program(5)
+    truth = brute_force(program)
+    for threads in (None, 1, 2, None):
+        raw = backends.solve_model(model, "highs", _params(threads=threads))
+        assert raw.termination is Termination.OPTIMAL, threads
+        assert raw.objective == pytest.approx(truth, rel=1e-6, abs=1e-6)

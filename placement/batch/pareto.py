@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from placement.atomic import write_text_atomic
+from placement.batch.frontier import non_dominated
 from placement.batch.paths import PortfolioError
-from placement.batch.plots import non_dominated, plot_frontier
+from placement.batch.plots import plot_frontier
 from placement.errors import SolverOptionError
 from placement.formulations import Built
 from placement.model.data import ModelData
@@ -131,7 +132,12 @@ class ParetoFrontier:
         }
         write_text_atomic(out / "frontier.json", json.dumps(summary, indent=2, default=str))
         files.append(out / "frontier.json")
-        png = plot_frontier(self, out / "frontier.png")
+        png = plot_frontier(
+            [(p.weighted_rtt_ms, p.cost, len(p.result.open_sites)) for p in self.points],
+            [(p.weighted_rtt_ms, p.cost) for p in self.evaluated if p.dominated],
+            self.method,
+            out / "frontier.png",
+        )
         if png is not None:
             files.append(png)
         return files

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from placement.atomic import write_bytes_atomic
+from placement.batch.frontier import non_dominated
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from placement.batch.pareto import ParetoFrontier
 
 MUSD = 1e6
 
@@ -43,19 +42,6 @@ def _save(figure: Any, path: str | os.PathLike[str]) -> Path:
     figure.savefig(buffer, format="png")
     write_bytes_atomic(path, buffer.getvalue())
     return Path(path)
-
-
-def non_dominated(points: Sequence[tuple[float, float]], rtol: float = 1e-9) -> list[int]:
-    """Indices of points (cost, rtt) no other point beats on both, sorted by RTT."""
-    order = sorted(range(len(points)), key=lambda i: (points[i][1], points[i][0]))
-    keep: list[int] = []
-    best: float | None = None
-    for i in order:
-        cost = points[i][0]
-        if best is None or cost < best - rtol * max(abs(best), abs(cost), 1.0):
-            keep.append(i)
-            best = cost
-    return keep
 
 
 def plot_cost_vs_rtt(
@@ -130,48 +116,37 @@ def plot_sensitivity(
     return _save(figure, path)
 
 
-def plot_frontier(frontier: ParetoFrontier, path: str | os.PathLike[str]) -> Path | None:
-    """The traced frontier: cost vs weighted RTT, dominated points grey."""
-    if not frontier.evaluated:
+def plot_frontier(
+    front: Sequence[tuple[float, float, int]],
+    dominated: Sequence[tuple[float, float]],
+    method: str,
+    path: str | os.PathLike[str],
+) -> Path | None:
+    """A traced frontier: ``front`` as (weighted RTT ms, cost USD, sites open) on a step line,
+    ``dominated`` (weighted RTT ms, cost USD) points grey."""
+    if not front and not dominated:
         return None
     figure = _figure()
     ax = figure.add_subplot()
-    grey = [p for p in frontier.evaluated if p.dominated]
-    if grey:
+    if dominated:
         ax.scatter(
-            [p.weighted_rtt_ms for p in grey],
-            [p.cost / MUSD for p in grey],
+            [rtt for rtt, _ in dominated],
+            [cost / MUSD for _, cost in dominated],
             s=22,
             color="#9aa5b1",
             label="dominated / repeated",
         )
-    front = frontier.points
-    ax.step(
-        [p.weighted_rtt_ms for p in front],
-        [p.cost / MUSD for p in front],
-        where="post",
-        color="#c2410c",
-        lw=1.6,
-    )
-    ax.scatter(
-        [p.weighted_rtt_ms for p in front],
-        [p.cost / MUSD for p in front],
-        s=34,
-        color="#c2410c",
-        zorder=3,
-        label=f"non-dominated ({len(front)})",
-    )
-    for p in front:
+    rtts = [rtt for rtt, _, _ in front]
+    costs = [cost / MUSD for _, cost, _ in front]
+    ax.step(rtts, costs, where="post", color="#c2410c", lw=1.6)
+    ax.scatter(rtts, costs, s=34, color="#c2410c", zorder=3, label=f"non-dominated ({len(front)})")
+    for rtt, cost, sites in front:
         ax.annotate(
-            str(len(p.result.open_sites)),
-            (p.weighted_rtt_ms, p.cost / MUSD),
-            textcoords="offset points",
-            xytext=(4, 4),
-            fontsize=7,
+            str(sites), (rtt, cost / MUSD), textcoords="offset points", xytext=(4, 4), fontsize=7
         )
     ax.set_xlabel("population-weighted mean RTT (ms)")
     ax.set_ylabel("annual cost excl. latency penalty (M USD/yr)")
-    ax.set_title(f"Pareto frontier ({frontier.method}); labels: sites open")
+    ax.set_title(f"Pareto frontier ({method}); labels: sites open")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _save(figure, path)

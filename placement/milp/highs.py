@@ -187,6 +187,7 @@ class HighsSolver:
 
     def _run(self, params: SolveParams, *, relaxed: bool) -> RawSolution:
         self._configure(params)
+        _use_threads(self.highs, params.threads)
         left = params.seconds_left()
         self.highs.setOptionValue("time_limit", float("inf") if left is None else max(left, 1e-3))
         self._deadline = params.deadline
@@ -257,6 +258,17 @@ def _highs_lp(model: LinearModel) -> highspy.HighsLp:
 
 
 _banner_shown = False
+_scheduler_threads: int | None = None  # the thread count HiGHS's global scheduler was made with
+
+
+def _use_threads(highs: highspy.Highs, threads: int | None) -> None:
+    """HiGHS keeps one global thread scheduler per process and refuses to run (status "Not
+    Set") when an instance asks for another thread count; start a new scheduler then."""
+    global _scheduler_threads
+    wanted = 0 if threads is None else int(threads)  # 0: HiGHS chooses
+    if _scheduler_threads is not None and wanted != _scheduler_threads:
+        highs.resetGlobalScheduler(True)
+    _scheduler_threads = wanted
 
 
 def _new_highs() -> highspy.Highs:
