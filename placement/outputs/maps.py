@@ -427,6 +427,28 @@ def _project_by_panel(
     return x, y
 
 
+@dataclass(frozen=True)
+class _Layers:
+    """What every layer of the map needs: the placement, the panels and projected points."""
+
+    scenario: Scenario
+    result: PlacementResult
+    axes: dict[str, Any]
+    site_panel: np.ndarray
+    region_panel: np.ndarray
+    site_xy: tuple[np.ndarray, np.ndarray]
+    region_xy: tuple[np.ndarray, np.ndarray]
+
+    @property
+    def open_ids(self) -> list[str]:
+        return [ld.site for ld in self.result.sites]
+
+    def catchment_colours(self) -> dict[str, str]:
+        """A colour per open site, largest first, so the big catchments differ."""
+        ranked = sorted(self.open_ids, key=lambda s: -_mw(self.result, s))
+        return {sid: CATCHMENT_COLOURS[n % len(CATCHMENT_COLOURS)] for n, sid in enumerate(ranked)}
+
+
 def _draw_layers(
     scenario: Scenario,
     result: PlacementResult,
@@ -437,71 +459,80 @@ def _draw_layers(
     region_xy: tuple[np.ndarray, np.ndarray],
 ) -> int:
     """Demand dots, links, candidate and open sites. Returns links not drawn (cross-panel)."""
+    layers = _Layers(scenario, result, axes, site_panel, region_panel, site_xy, region_xy)
+    colours = layers.catchment_colours()
+    _draw_demand(layers)
+    hidden = _draw_links(layers, colours)
+    _draw_unserved(layers)
+    _draw_candidates(layers)
+    _place_labels(_draw_open_sites(layers, colours))
+    return hidden
+
+
+def _draw_demand(layers: _Layers) -> None:
+    """Demand regions: grey dots sized by population."""
+    population = np.array([r.population for r in layers.scenario.regions], dtype=float)
+    if not population.size:
+        return
+    top = float(population.max()) or 1.0
+    sizes = 0.6 + 26.0 * np.sqrt(population / top)
+    for name, ax in layers.axes.items():
+        mask = layers.region_panel == name
+        if mask.any():
+            ax.scatter(
+                layers.region_xy[0][mask],
+                layers.region_xy[1][mask],
+                s=sizes[mask],
+                c=DEMAND_COLOUR,
+                alpha=0.45,
+                linewidths=0,
+                zorder=2,
+                rasterized=True,
+            )
+
+
+def _draw_links(layers: _Layers, colour_of: dict[str, str]) -> int:
+    """Region → site links, one LineCollection per panel; returns links between panels."""
     from matplotlib.collections import LineCollection
     from matplotlib.colors import to_rgba
 
-    site_index = scenario.site_index()
-    region_index = scenario.region_index()
-    open_ids = [ld.site for ld in result.sites]
-    colour_of = {
-        sid: CATCHMENT_COLOURS[n % len(CATCHMENT_COLOURS)]
-        for n, sid in enumerate(
-            sorted(open_ids, key=lambda s: -_mw(result, s))  # largest first: distinct colours
-        )
-    }
-
-    # demand regions: grey dots sized by population
-    population = np.array([r.population for r in scenario.regions], dtype=float)
-    if population.size:
-        top = float(population.max()) or 1.0
-        sizes = 0.6 + 26.0 * np.sqrt(population / top)
-        for name, ax in axes.items():
-            mask = region_panel == name
-            if mask.any():
-                ax.scatter(
-                    region_xy[0][mask],
-                    region_xy[1][mask],
-                    s=sizes[mask],
-                    c=DEMAND_COLOUR,
-                    alpha=0.45,
-                    linewidths=0,
-                    zorder=2,
-                    rasterized=True,
-                )
-
-    # links region → site, one LineCollection per panel
+    site_index, region_index = layers.scenario.site_index(), layers.scenario.region_index()
+    sx, sy = layers.site_xy
+    rx, ry = layers.region_xy
     segments: dict[str, list] = defaultdict(list)
     colours: dict[str, list] = defaultdict(list)
     hidden = 0
-    for a in result.serving:
+    for a in layers.result.serving:
         i, j = site_index.get(a.site), region_index.get(a.region)
         if i is None or j is None:
             continue
-        if site_panel[i] != region_panel[j] or site_panel[i] == "":
+        panel = layers.site_panel[i]
+        if panel != layers.region_panel[j] or panel == "":
             hidden += 1
             continue
-        segments[site_panel[i]].append(
-            [(region_xy[0][j], region_xy[1][j]), (site_xy[0][i], site_xy[1][i])]
-        )
-        colours[site_panel[i]].append(
-            to_rgba(colour_of.get(a.site, "#555555"), 0.12 + 0.5 * min(max(a.share, 0.0), 1.0))
-        )
+        segments[panel].append([(rx[j], ry[j]), (sx[i], sy[i])])
+        alpha = 0.12 + 0.5 * min(max(a.share, 0.0), 1.0)
+        colours[panel].append(to_rgba(colour_of.get(a.site, "#555555"), alpha))
     for name, segs in segments.items():
-        axes[name].add_collection(
+        layers.axes[name].add_collection(
             LineCollection(segs, colors=colours[name], linewidths=0.55, zorder=3)
         )
+    return hidden
 
-    # unserved regions
-    for name, ax in axes.items():
+
+def _draw_unserved(layers: _Layers) -> None:
+    """Regions with unserved demand: red crosses."""
+    region_index = layers.scenario.region_index()
+    for name, ax in layers.axes.items():
         rows = [
             region_index[r]
-            for r, share in result.unserved.items()
-            if share > 1e-9 and r in region_index and region_panel[region_index[r]] == name
+            for r, share in layers.result.unserved.items()
+            if share > 1e-9 and r in region_index and layers.region_panel[region_index[r]] == name
         ]
         if rows:
             ax.scatter(
-                region_xy[0][rows],
-                region_xy[1][rows],
+                layers.region_xy[0][rows],
+                layers.region_xy[1][rows],
                 marker="x",
                 s=18,
                 c="#d62728",
@@ -509,14 +540,17 @@ def _draw_layers(
                 zorder=4,
             )
 
-    # candidate sites not opened: hollow circles
-    closed = np.array([s.id not in set(open_ids) for s in scenario.sites])
-    for name, ax in axes.items():
-        mask = closed & (site_panel == name)
+
+def _draw_candidates(layers: _Layers) -> None:
+    """Candidate sites not opened: hollow circles."""
+    opened = set(layers.open_ids)
+    closed = np.array([s.id not in opened for s in layers.scenario.sites])
+    for name, ax in layers.axes.items():
+        mask = closed & (layers.site_panel == name)
         if mask.any():
             ax.scatter(
-                site_xy[0][mask],
-                site_xy[1][mask],
+                layers.site_xy[0][mask],
+                layers.site_xy[1][mask],
                 s=34,
                 facecolors="none",
                 edgecolors=CANDIDATE_COLOUR,
@@ -524,17 +558,21 @@ def _draw_layers(
                 zorder=5,
             )
 
-    # open sites: pies sized by IT MW
-    labels: list[_Label] = []
-    largest = max((_mw(result, s) for s in open_ids), default=0.0) or 1.0
+
+def _draw_open_sites(layers: _Layers, colour_of: dict[str, str]) -> list[_Label]:
+    """Open sites as pies sized by IT MW; returns their labels, to be placed."""
+    result = layers.result
+    site_index = layers.scenario.site_index()
+    largest = max((_mw(result, s) for s in layers.open_ids), default=0.0) or 1.0
     liquid = set(result.liquid_sites)
+    labels: list[_Label] = []
     for load in result.sites:
         i = site_index.get(load.site)
-        if i is None or site_panel[i] == "":
+        if i is None or layers.site_panel[i] == "":
             continue
-        ax = axes[site_panel[i]]
+        ax = layers.axes[layers.site_panel[i]]
         radius = _radius_km(ax, _mw(result, load.site) / largest)
-        x, y = site_xy[0][i], site_xy[1][i]
+        x, y = layers.site_xy[0][i], layers.site_xy[1][i]
         _pie(
             ax,
             x,
@@ -545,25 +583,27 @@ def _draw_layers(
             ring=load.site in liquid,
             catchment=colour_of.get(load.site),
         )
-        site = scenario.sites[i]
-        parts = []
-        if load.training_mw > 0:
-            parts.append(f"T {_fmt_mw(load.training_mw)}")
-        if load.inference_mw > 0:
-            parts.append(f"I {_fmt_mw(load.inference_mw)}")
+        site = layers.scenario.sites[i]
         labels.append(
             _Label(
                 ax=ax,
                 x=float(x),
                 y=float(y),
                 radius_km=radius,
-                text=f"{site.name or site.id}\n"
-                + (f"{' · '.join(parts)} MW" if parts else "open, no load"),
-                fontsize=6.0 if site_panel[i] in ("alaska", "hawaii") else 7.5,
+                text=f"{site.name or site.id}\n{_load_text(load)}",
+                fontsize=6.0 if layers.site_panel[i] in ("alaska", "hawaii") else 7.5,
             )
         )
-    _place_labels(labels)
-    return hidden
+    return labels
+
+
+def _load_text(load: Any) -> str:
+    parts = []
+    if load.training_mw > 0:
+        parts.append(f"T {_fmt_mw(load.training_mw)}")
+    if load.inference_mw > 0:
+        parts.append(f"I {_fmt_mw(load.inference_mw)}")
+    return f"{' · '.join(parts)} MW" if parts else "open, no load"
 
 
 @dataclass
@@ -722,60 +762,67 @@ def _decorate(
     *,
     legend: bool = True,
 ) -> None:
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    kpis = result.kpis
-    objective = (
-        f"{result.objective / 1e9:,.3f} B USD/yr"
-        if result.objective is not None and abs(result.objective) >= 1e8
-        else (f"{result.objective:,.0f} USD/yr" if result.objective is not None else "no objective")
-    )
-    slos = sorted({s for s in (scenario.region_slo_ms(r) for r in scenario.regions) if s})
-    slo = (
-        "none"
-        if not slos
-        else (f"{slos[0]:g} ms" if len(slos) == 1 else f"{slos[0]:g}–{slos[-1]:g} ms")
-    )
-    rtt = (
-        f"population-weighted RTT {kpis.weighted_mean_rtt_ms:.1f} ms "
-        f"(p95 {kpis.p95_rtt_ms:.1f} ms, SLO {slo})"
-        if kpis.weighted_mean_rtt_ms is not None and kpis.p95_rtt_ms is not None
-        else f"SLO {slo}"
-    )
+    """Title, subtitle, source notes and (unless ``legend`` is False) the legend."""
     figure.suptitle(
-        f"{scenario.name}: {result.status.value} · {objective} · {rtt}",
-        x=0.01,
-        y=0.975,
-        ha="left",
-        fontsize=13,
-        fontweight="bold",
+        _title(scenario, result), x=0.01, y=0.975, ha="left", fontsize=13, fontweight="bold"
     )
-    train_sites = [ld for ld in result.sites if ld.training_mw > 0]
-    infer_sites = [ld for ld in result.sites if ld.inference_mw > 0]
-    if result.ok:
-        liquid_train = any(ld.liquid_cooling for ld in train_sites)
-        pieces = []
-        if scenario.training:
-            pieces.append(
-                f"training {kpis.training_mw:,.0f} MW whole at {len(train_sites)} central "
-                f"site(s){' with liquid cooling' if liquid_train else ''}"
-            )
-        if scenario.regions:
-            pieces.append(
-                f"inference {kpis.inference_mw:,.0f} MW spread over {len(infer_sites)} site(s) "
-                "near users"
-            )
-        pieces.append(f"{len(result.sites)} of {len(scenario.sites)} candidate sites open")
-        subtitle = " · ".join(pieces)
-    else:
-        subtitle = f"no placement: {result.message or result.status.value}"[:160]
-    figure.text(0.01, 0.915, subtitle, ha="left", fontsize=10, color="#333333")
+    figure.text(0.01, 0.915, _subtitle(scenario, result), ha="left", fontsize=10, color="#333333")
     figure.text(
         0.99, 0.012, " · ".join(notes), ha="right", va="bottom", fontsize=7, color="#777777"
     )
-    if not legend:
-        return
+    if legend:
+        _legend(figure, result)
+
+
+def _title(scenario: Scenario, result: PlacementResult) -> str:
+    kpis = result.kpis
+    if result.objective is None:
+        objective = "no objective"
+    elif abs(result.objective) >= 1e8:
+        objective = f"{result.objective / 1e9:,.3f} B USD/yr"
+    else:
+        objective = f"{result.objective:,.0f} USD/yr"
+    slos = sorted({s for s in (scenario.region_slo_ms(r) for r in scenario.regions) if s})
+    if not slos:
+        slo = "none"
+    else:
+        slo = f"{slos[0]:g} ms" if len(slos) == 1 else f"{slos[0]:g}–{slos[-1]:g} ms"
+    if kpis.weighted_mean_rtt_ms is not None and kpis.p95_rtt_ms is not None:
+        rtt = (
+            f"population-weighted RTT {kpis.weighted_mean_rtt_ms:.1f} ms "
+            f"(p95 {kpis.p95_rtt_ms:.1f} ms, SLO {slo})"
+        )
+    else:
+        rtt = f"SLO {slo}"
+    return f"{scenario.name}: {result.status.value} · {objective} · {rtt}"
+
+
+def _subtitle(scenario: Scenario, result: PlacementResult) -> str:
+    if not result.ok:
+        return f"no placement: {result.message or result.status.value}"[:160]
+    kpis = result.kpis
+    train_sites = [ld for ld in result.sites if ld.training_mw > 0]
+    infer_sites = [ld for ld in result.sites if ld.inference_mw > 0]
+    liquid_train = any(ld.liquid_cooling for ld in train_sites)
+    pieces = []
+    if scenario.training:
+        pieces.append(
+            f"training {kpis.training_mw:,.0f} MW whole at {len(train_sites)} central "
+            f"site(s){' with liquid cooling' if liquid_train else ''}"
+        )
+    if scenario.regions:
+        pieces.append(
+            f"inference {kpis.inference_mw:,.0f} MW spread over {len(infer_sites)} site(s) "
+            "near users"
+        )
+    pieces.append(f"{len(result.sites)} of {len(scenario.sites)} candidate sites open")
+    return " · ".join(pieces)
+
+
+def _legend(figure: Any, result: PlacementResult) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     largest = max((ld.training_mw + ld.inference_mw for ld in result.sites), default=0.0)
     handles = [
         Patch(fc=TRAINING_COLOUR, ec="white", label="training IT MW (pie slice)"),
