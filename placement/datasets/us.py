@@ -595,31 +595,7 @@ def build_us_scenario(
     if price_gap not in ("neighbour_max", "exclude"):
         raise ValueError(f"price_gap = {price_gap!r}: expected 'neighbour_max' or 'exclude'")
     crf = capital_recovery_factor(discount_rate, lifetime_years)
-    records = list(site_records())
-    if site_ids is not None:
-        known = {r.id: r for r in records}
-        missing = [s for s in site_ids if s not in known]
-        if missing:
-            raise ValueError(f"site_ids: {missing} are not sites of data/us_sites.csv")
-        wanted = set(site_ids)
-        records = [r for r in records if r.id in wanted]
-    notes: list[str] = []
-    flagged = [r for r in records if r.flagged]
-    if flagged and price_gap == "exclude":
-        records = [r for r in records if not r.flagged]
-        notes.append(
-            "DATA GAP: sites without a source energy price were EXCLUDED: "
-            + ", ".join(r.id for r in flagged)
-            + "."
-        )
-    elif flagged:
-        for record in flagged:
-            message = f"site {record.id}: {'; '.join(record.flags)} (see data/README.md)"
-            warnings.warn(message, DataGapWarning, stacklevel=3)
-            notes.append("DATA GAP: " + message + ".")
-    if not records:
-        raise ValueError("no candidate sites left after filtering")
-
+    records, notes = _candidate_records(site_ids, price_gap)
     regions = [
         Region(
             id=c.fips,
@@ -646,20 +622,7 @@ def build_us_scenario(
         distance="great_circle",
         default_slo_ms=slo_ms,
     )
-    population = sum(r.population for r in regions)
-    description = (
-        f"US dataset from public data: {len(records)} candidate sites at real data-center "
-        f"markets (coordinates = Census 2020 county centre of population of the market's "
-        f"county); {len(regions):,} demand regions = Census 2020 county centres of population "
-        f"(50 states + DC, {population:,.0f} people); energy price = EIA 2023 industrial "
-        f"price by state; carbon = eGRID2023 state CO2 output rate; PUE from NOAA nClimDiv "
-        f"1991-2020 CDD (air {PUE_AIR_BASE} + {PUE_AIR_PER_CDD:g}·CDD, liquid "
-        f"{PUE_LIQUID_BASE} + {PUE_LIQUID_PER_CDD:g}·CDD); inference "
-        f"{gpus_per_1000_people:g} H100-class GPUs per 1,000 people; SLO "
-        f"{'none' if slo_ms is None else f'{slo_ms:g} ms RTT'}; λ = "
-        f"{latency_penalty_usd_per_user_ms_year:g} USD/user·ms·yr. Site classes, costs and "
-        f"other assumptions are named in data/README.md."
-    )
+    description = _description(records, regions, gpus_per_1000_people, slo_ms, economics)
     if notes:
         description += " " + " ".join(notes)
     scenario = Scenario(
@@ -675,6 +638,60 @@ def build_us_scenario(
     )
     _warn_uncovered(scenario)
     return scenario
+
+
+def _candidate_records(
+    site_ids: Sequence[str] | None, price_gap: str
+) -> tuple[list[SiteRecord], list[str]]:
+    """The sites kept (in file order) and the data-gap notes for the description."""
+    records = list(site_records())
+    if site_ids is not None:
+        known = {r.id for r in records}
+        missing = [s for s in site_ids if s not in known]
+        if missing:
+            raise ValueError(f"site_ids: {missing} are not sites of data/us_sites.csv")
+        wanted = set(site_ids)
+        records = [r for r in records if r.id in wanted]
+    notes: list[str] = []
+    flagged = [r for r in records if r.flagged]
+    if flagged and price_gap == "exclude":
+        records = [r for r in records if not r.flagged]
+        notes.append(
+            "DATA GAP: sites without a source energy price were EXCLUDED: "
+            + ", ".join(r.id for r in flagged)
+            + "."
+        )
+    elif flagged:
+        for record in flagged:
+            message = f"site {record.id}: {'; '.join(record.flags)} (see data/README.md)"
+            warnings.warn(message, DataGapWarning, stacklevel=4)
+            notes.append("DATA GAP: " + message + ".")
+    if not records:
+        raise ValueError("no candidate sites left after filtering")
+    return records, notes
+
+
+def _description(
+    records: list[SiteRecord],
+    regions: list[Region],
+    gpus_per_1000_people: float,
+    slo_ms: float | None,
+    economics: Economics,
+) -> str:
+    population = sum(r.population for r in regions)
+    return (
+        f"US dataset from public data: {len(records)} candidate sites at real data-center "
+        f"markets (coordinates = Census 2020 county centre of population of the market's "
+        f"county); {len(regions):,} demand regions = Census 2020 county centres of population "
+        f"(50 states + DC, {population:,.0f} people); energy price = EIA 2023 industrial "
+        f"price by state; carbon = eGRID2023 state CO2 output rate; PUE from NOAA nClimDiv "
+        f"1991-2020 CDD (air {PUE_AIR_BASE} + {PUE_AIR_PER_CDD:g}·CDD, liquid "
+        f"{PUE_LIQUID_BASE} + {PUE_LIQUID_PER_CDD:g}·CDD); inference "
+        f"{gpus_per_1000_people:g} H100-class GPUs per 1,000 people; SLO "
+        f"{'none' if slo_ms is None else f'{slo_ms:g} ms RTT'}; λ = "
+        f"{economics.latency_penalty_usd_per_user_ms_year:g} USD/user·ms·yr. Site classes, "
+        f"costs and other assumptions are named in data/README.md."
+    )
 
 
 def _warn_uncovered(scenario: Scenario) -> None:
