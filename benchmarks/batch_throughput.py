@@ -23,16 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
-
-try:
-    import placement  # noqa: F401
-except ImportError:  # run from a checkout without installing
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from placement.batch import Override, Portfolio, SolveOptions, solve_portfolio
 from placement.batch.store import read_events

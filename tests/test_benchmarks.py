@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if importlib.util.find_spec("benchmarks") is None:  # `pytest` (not `python -m`) from a checkout
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import analysis, report  # noqa: E402
-from benchmarks.cli import main  # noqa: E402
-from benchmarks.entry import COLUMNS, Entry, Settings  # noqa: E402
-from benchmarks.instances import InstanceSpec, orlib_specs, without_slo  # noqa: E402
-from benchmarks.registry import plan  # noqa: E402
-from benchmarks.runner import execute, run_benchmarks  # noqa: E402
-from placement.datasets.synthetic import random_ai_scenario  # noqa: E402
+from benchmarks import analysis, report
+from benchmarks.cli import main
+from benchmarks.entry import COLUMNS, Entry, Settings
+from benchmarks.instances import InstanceSpec, orlib_specs, without_slo
+from benchmarks.registry import plan
+from benchmarks.runner import execute, run_benchmarks
+from placement.datasets.synthetic import random_ai_scenario
 
 TINY = Settings(time_limit=20.0, runs=1, warmup=False, isolation="inline")
 

@@ -510,6 +510,7 @@ def test_extension_errors_are_reported_like_ours(capsys, monkeypatch):
 
 
 # ====================================================================== the real entry point
+@pytest.mark.slow
 def test_python_m_placement_help():
     completed = subprocess.run(
         [sys.executable, "-m", "placement", "--help"],

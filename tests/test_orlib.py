@@ -91,11 +91,6 @@ def test_bad_orlib_file_names_the_problem(tmp_path):
 
 
 def test_benchmark_table_of_all_37(capsys):
-    import sys
-
-    from conftest import ROOT
-
-    sys.path.insert(0, str(ROOT))
     from benchmarks.orlib import main
 
     assert main([]) == 0

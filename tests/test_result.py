@@ -120,8 +120,9 @@ def test_time_limit_gives_a_status_not_a_crash():
     from placement.datasets.synthetic import random_cflp
 
     scn = random_cflp(60, 300, seed=7)
-    res = pl.solve(scn, time_limit=0.5)
+    res = pl.solve(scn, time_limit=1e-3)  # far too short to prove anything
     pl.verify(scn, res)
-    assert res.status in (pl.Status.OPTIMAL, pl.Status.FEASIBLE, pl.Status.NO_SOLUTION)
+    assert res.status in (pl.Status.FEASIBLE, pl.Status.NO_SOLUTION), res.message
+    assert "stopped" in res.message
     if res.status is pl.Status.FEASIBLE:
         assert res.gap > 0 and res.bound < res.objective

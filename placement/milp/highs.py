@@ -182,8 +182,8 @@ class HighsSolver:
         self._relaxed = relaxed
 
     def _interrupt_at_deadline(self, event: highspy.cb.HighsCallbackEvent) -> None:
-        if self._deadline is not None and time.perf_counter() >= self._deadline:
-            event.interrupt()
+        # set the flag both ways: HiGHS keeps it from one run to the next
+        event.interrupt(self._deadline is not None and time.perf_counter() >= self._deadline)
 
     def _run(self, params: SolveParams, *, relaxed: bool) -> RawSolution:
         self._configure(params)
