@@ -32,7 +32,8 @@ from placement.results.result import (
     Status,
 )
 from placement.results.verify import verify
-from placement.solving.solve import FORMULATIONS, SOLVERS, solve
+from placement.solving.options import SolveOptions
+from placement.solving.solve import FORMULATIONS, SOLVERS, solve, write_model
 
 __version__ = "0.1.0"
 
@@ -68,6 +69,7 @@ __all__ = [
     "ScenarioError",
     "Site",
     "SiteLoad",
+    "SolveOptions",
     "SolverOptionError",
     "Status",
     "TrainingCluster",
@@ -79,4 +81,5 @@ __all__ = [
     "solve",
     "solve_portfolio",
     "verify",
+    "write_model",
 ]
