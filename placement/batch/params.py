@@ -2,7 +2,7 @@
 
 Each parameter has a ``name`` (a column of the summary and a part of every scenario id) and a
 list of :class:`Choice` values; ``apply`` changes a scenario's plain data (``to_dict()``) in
-place for one choice. The pydantic :class:`~placement.schema.Scenario` checks the outcome.
+place for one choice. The pydantic :class:`~placement.model.schema.Scenario` checks the outcome.
 
 - :class:`Override`: set the value at a dotted path (``economics.carbon_price_usd_per_tonne``).
 - :class:`Scale`: multiply the number(s) at a path, optionally for a subset chosen by ``where``

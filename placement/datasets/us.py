@@ -102,7 +102,7 @@ scale this anchor (ASSUMPTION)."""
 
 @dataclass(frozen=True)
 class SiteClass:
-    """Per-class named assumptions turning a market into a :class:`~placement.schema.Site`."""
+    """Per-class named assumptions turning a market into a :class:`~placement.model.schema.Site`."""
 
     name: str
     power_mw: float  # facility (grid) power available, MW

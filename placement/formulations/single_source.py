@@ -2,7 +2,7 @@
 
 Each region is served entirely by one site. All constraints are those of
 :mod:`placement.formulations.strong`; the redundancy cap s̄ must be 1 (a region cannot be split),
-which :func:`placement.diagnose.diagnose` reports as infeasible otherwise. Every variable but
+which :func:`placement.model.diagnose.diagnose` reports as infeasible otherwise. Every variable but
 unserved_j is binary, so CP-SAT solves this formulation exactly.
 """
 

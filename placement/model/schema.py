@@ -8,7 +8,7 @@ inference demand in GPUs (or MW).
 A :class:`Scenario` is immutable. Invalid input raises :class:`ScenarioError` whose message names
 the field, the value and the rule. Problems that need the whole model to see (a cluster that fits
 no site, a region with no site inside its SLO) are *not* schema errors: they are diagnosed by
-:mod:`placement.diagnose` and reported as an infeasible status.
+:mod:`placement.model.diagnose` and reported as an infeasible status.
 """
 
 from __future__ import annotations
