@@ -44,7 +44,18 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{location}: required field is missing"
     message = err.get("msg", "invalid")
     message = message.removeprefix("Value error, ")
+    field = _named_field(message, err.get("input"))
+    if field is not None:  # an object's validator naming one of its fields: point at it
+        return f"{location}.{message}" if location != "scenario" else message
     return f"{location} = {_short(err.get('input'))}: {message}"
+
+
+def _named_field(message: str, value: Any) -> str | None:
+    """The field a validator's message starts with (``power_mw: …``), if the object has it."""
+    head, sep, _ = message.partition(": ")
+    if sep and isinstance(value, dict) and head.isidentifier():
+        return head
+    return None
 
 
 def _format_location(loc: tuple[Any, ...]) -> str:

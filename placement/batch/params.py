@@ -217,9 +217,9 @@ class SiteSubset(Parameter):
 class DemandGrowth(Parameter):
     """Multiply every region's inference demand by each factor (``demand_growth:``).
 
-    ``demand_mw`` or ``demand_gpus`` is scaled where a region states it, and the inference
-    profile's ``gpus_per_1000_people`` for regions whose demand comes from population; the
-    population itself (the latency weight) is unchanged.
+    ``demand_mw``, ``demand_gpus`` or ``demand_work`` is scaled where a region states it, and
+    the inference profile's ``gpus_per_1000_people`` and ``work_per_user`` for regions whose
+    demand comes from population; the population itself (the latency weight) is unchanged.
     """
 
     values: tuple[float, ...] = ()
@@ -235,11 +235,12 @@ class DemandGrowth(Parameter):
 
     def apply(self, data: dict[str, Any], value: Any) -> None:
         for region in data["regions"]:
-            if region.get("demand_mw") is not None:
-                region["demand_mw"] *= value
-            elif region.get("demand_gpus") is not None:
-                region["demand_gpus"] *= value
+            for demand in ("demand_mw", "demand_gpus", "demand_work"):
+                if region.get(demand) is not None:
+                    region[demand] *= value
+                    break
         data["inference"]["gpus_per_1000_people"] *= value
+        data["inference"]["work_per_user"] *= value
 
 
 def _factors(values: Sequence[Any], where: str) -> tuple[float, ...]:
