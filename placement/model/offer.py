@@ -218,7 +218,10 @@ def _cooling_options(scenario: Scenario, facilities: Facilities) -> CoolingOptio
     for f, (i, mode) in enumerate(zip(facilities.site, facilities.mode, strict=True)):
         site = scenario.sites[int(i)]
         if mode == CLOUD:
-            rows.append((f, CLOUD_COOLING, False, 0.0, np.inf, 1.0, 0.0, 0.0, 0.0, "provider"))
+            assert site.cloud is not None  # the provider's PUE: carbon accounting only
+            rows.append(
+                (f, CLOUD_COOLING, False, 0.0, np.inf, site.cloud.pue, 0.0, 0.0, 0.0, "provider")
+            )
         elif not scenario.cooling_technologies:
             rows.extend((f, *row) for row in _legacy_cooling(site, mode))
         else:
