@@ -200,7 +200,8 @@ def test_every_region_has_a_site_within_its_slo(which, request):
 
     scenario = request.getfixturevalue(which)
     assert scenario.network.default_slo_ms == us.DEFAULT_SLO_MS
-    assert scenario.network.route_factor == 2.1
+    assert scenario.network.route_factor == us.ROUTE_FACTOR
+    assert scenario.network.base_rtt_ms == us.BASE_RTT_MS
     assert scenario.network.fiber_km_per_ms == 204.0
     pairs = eligible_pairs(scenario)
     assert regions_without_site(scenario, pairs) == []

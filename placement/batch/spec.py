@@ -223,6 +223,11 @@ class Portfolio:
         cls, data: Any, *, root: str | os.PathLike[str] = ".", source: str = "portfolio"
     ) -> Portfolio:
         """Validate a plain mapping; errors name the field, the value and the rule."""
+        if data is None:
+            raise PortfolioError(
+                f"{source}: the file is empty; a portfolio needs 'base:' or "
+                "'scenarios:' and its 'parameters:'"
+            )
         if not isinstance(data, Mapping):
             raise PortfolioError(f"{source}: a portfolio must be a mapping, got {data!r}")
         extra = sorted(set(data) - set(SPEC_KEYS))

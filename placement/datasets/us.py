@@ -188,11 +188,13 @@ conservative proxy), is flagged on the site and in the scenario description, and
 # --- Demand and latency
 EXCLUDED_STATE_FIPS = ("72",)  # Puerto Rico: the dataset covers the 50 states + DC
 GPUS_PER_1000_PEOPLE = 2.0  # → 662,899 GPUs ≈ 845 MW of inference IT load for 331.4 M people
-DEFAULT_SLO_MS = 50.0  # RTT; with route factor 2.1 and 204 km/ms: ≈ 2,330 km great circle
+DEFAULT_SLO_MS = 50.0  # RTT; with route factor 1.87, base 1.7 ms: ≈ 2,630 km great circle
 LATENCY_PENALTY_USD_PER_USER_MS_YEAR = 0.1  # λ; reasoning and measured effect: data/README.md
-ROUTE_FACTOR = 2.1
+# Fitted (not assumed): weighted least squares on relative error against measured RTTs between
+# 25 major US metros (placement.datasets.latency.fit_latency; data/README.md "Latency").
+ROUTE_FACTOR = 1.87
 FIBER_KM_PER_MS = 204.0
-BASE_RTT_MS = 2.0
+BASE_RTT_MS = 1.7
 
 # --- Economics
 HOURS_PER_YEAR = 8760.0
