@@ -17,7 +17,12 @@ from placement.model.economics import (
 )
 from placement.model.schema import Scenario
 from placement.outputs.geojson import round_value as _round
-from placement.results.result import COST_COMPONENTS, CostBreakdown, PlacementResult
+from placement.results.result import (
+    COST_COMPONENTS,
+    PENALTY_COMPONENTS,
+    CostBreakdown,
+    PlacementResult,
+)
 
 
 def csv_tables(scenario: Scenario, result: PlacementResult) -> dict[str, str]:
@@ -26,7 +31,7 @@ def csv_tables(scenario: Scenario, result: PlacementResult) -> dict[str, str]:
         "sites.csv": _csv(SITE_COLUMNS, site_rows(scenario, result)),
         "assignments.csv": _csv(ASSIGNMENT_COLUMNS, assignment_rows(scenario, result)),
         "training.csv": _csv(TRAINING_COLUMNS, training_rows(scenario, result)),
-        "costs.csv": _csv(COST_COLUMNS, cost_rows(result)),
+        "costs.csv": _csv(COST_COLUMNS, cost_rows(result, scenario)),
     }
 
 
@@ -166,27 +171,61 @@ def training_rows(scenario: Scenario, result: PlacementResult) -> list[dict[str,
     return rows
 
 
-COST_COLUMNS = ("component", "description", "usd_per_year", "share")
+COST_COLUMNS = ("component", "kind", "description", "usd_per_year", "share")
 
 
-def cost_rows(result: PlacementResult) -> list[dict[str, Any]]:
+def cost_rows(result: PlacementResult, scenario: Scenario | None = None) -> list[dict[str, Any]]:
+    """One row per component, then ``spend`` (paid) and ``total`` (the objective).
+
+    ``kind`` says what a row is: ``spend`` (money paid), ``penalty`` (priced in the objective,
+    not paid: λ · users · RTT and unserved demand), ``subtotal`` or ``objective``. A result
+    without a placement (infeasible, no solution) has no costs: its amounts are left empty.
+    """
     costs = result.costs
     total = costs.total
-    rows = [
+    solved = result.ok
+    lam = scenario.economics.latency_penalty_usd_per_user_ms_year if scenario is not None else None
+
+    def amount(value: float) -> float | str:
+        return float(value) if solved else ""
+
+    def share(value: float) -> float | str:
+        return (_round(value / total) if total else 0.0) if solved else ""
+
+    rows = []
+    for key in COST_COMPONENTS:
+        description = CostBreakdown.label(key)
+        if key == "latency_penalty" and lam is not None:
+            description += f" (λ = {lam:g} USD per user·ms·yr; priced, not paid)"
+        elif key in PENALTY_COMPONENTS:
+            description += " (priced, not paid)"
+        rows.append(
+            {
+                "component": key,
+                "kind": "penalty" if key in PENALTY_COMPONENTS else "spend",
+                "description": description,
+                "usd_per_year": amount(getattr(costs, key)),
+                "share": share(getattr(costs, key)),
+            }
+        )
+    rows.append(
         {
-            "component": key,
-            "description": CostBreakdown.label(key),
-            "usd_per_year": float(getattr(costs, key)),
-            "share": _round(getattr(costs, key) / total) if total else 0.0,
+            "component": "spend",
+            "kind": "subtotal",
+            "description": "annual spend: every component but the penalties",
+            "usd_per_year": amount(costs.spend),
+            "share": share(costs.spend),
         }
-        for key in COST_COMPONENTS
-    ]
+    )
     rows.append(
         {
             "component": "total",
-            "description": "objective",
-            "usd_per_year": float(total),
-            "share": 1.0 if total else 0.0,
+            "kind": "objective",
+            "description": "objective = spend + penalties"
+            if solved
+            else f"no placement ({result.status.value}): nothing to cost",
+            "usd_per_year": amount(total),
+            "share": (1.0 if total else 0.0) if solved else "",
         }
     )
     return rows

@@ -70,7 +70,18 @@ class CostBreakdown(_Frozen):
 
     @property
     def total(self) -> float:
+        """The objective: spend plus the penalties."""
         return sum(getattr(self, name) for name in COST_COMPONENTS)
+
+    @property
+    def spend(self) -> float:
+        """Money actually paid per year: every component except the penalties."""
+        return sum(getattr(self, name) for name in SPEND_COMPONENTS)
+
+    @property
+    def penalties(self) -> float:
+        """The priced-but-not-paid terms: the λ-weighted latency penalty and unserved demand."""
+        return sum(getattr(self, name) for name in PENALTY_COMPONENTS)
 
     @staticmethod
     def label(component: str) -> str:
@@ -80,6 +91,10 @@ class CostBreakdown(_Frozen):
 
 COST_COMPONENTS: tuple[str, ...] = tuple(CostBreakdown.model_fields)
 """The cost components, in report order: the fields of :class:`CostBreakdown`."""
+PENALTY_COMPONENTS: tuple[str, ...] = ("latency_penalty", "unserved")
+"""Components the objective prices but nobody pays: λ · users · RTT, and unserved demand."""
+SPEND_COMPONENTS: tuple[str, ...] = tuple(c for c in COST_COMPONENTS if c not in PENALTY_COMPONENTS)
+"""Components that are money spent: fixed, liquid cooling, build, energy, carbon, pair costs."""
 
 
 class Kpis(_Frozen):
@@ -92,7 +107,9 @@ class Kpis(_Frozen):
     training_mw: float = 0.0
     inference_mw: float = 0.0
     facility_mw: float = 0.0
-    served_share: float = Field(1.0, description="Share of inference MW served.")
+    served_share: float | None = Field(
+        None, description="Share of inference MW served; None when there is no placement."
+    )
     carbon_tonnes_per_year: float = 0.0
     open_sites: int = 0
     training_sites: int = 0
