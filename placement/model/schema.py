@@ -383,6 +383,54 @@ class Scenario(_Frozen):
         write_text_atomic(path, text)
         return path
 
+    # ----------------------------------------------------------------- pandas and networkx
+    def to_frames(self) -> dict[str, Any]:
+        """``{"sites", "regions", "training"}`` as pandas DataFrames (model/frames.py)."""
+        from placement.model.frames import scenario_frames
+
+        return scenario_frames(self)
+
+    @classmethod
+    def from_frames(
+        cls,
+        sites: Any,
+        regions: Any = None,
+        training: Any = None,
+        *,
+        base: Scenario | dict[str, Any] | None = None,
+        name: str | None = None,
+    ) -> Scenario:
+        """A scenario from DataFrames; settings from ``base``; errors name table, row, column."""
+        from placement.model.frames import scenario_from_frames
+
+        return scenario_from_frames(sites, regions, training, base=base, name=name)
+
+    def to_graph(self) -> Any:
+        """The scenario as a networkx Graph: sites and regions as nodes with their fields,
+        eligible pairs as edges with ``rtt_ms`` and ``km`` (model/graph.py)."""
+        from placement.model.graph import scenario_to_graph
+
+        return scenario_to_graph(self)
+
+    @classmethod
+    def from_graph(cls, graph: Any, *, name: str | None = None) -> Scenario:
+        """A scenario from a networkx graph of the shape :meth:`to_graph` makes."""
+        from placement.model.graph import scenario_from_graph
+
+        return scenario_from_graph(graph, name=name)
+
+    @classmethod
+    def coerce(cls, value: Any) -> Scenario:
+        """A Scenario as is; a networkx graph through :meth:`from_graph`."""
+        if isinstance(value, Scenario):
+            return value
+        if hasattr(value, "nodes") and hasattr(value, "graph") and hasattr(value, "edges"):
+            return cls.from_graph(value)
+        raise TypeError(
+            f"expected a Scenario or a networkx graph, got {type(value).__name__}; load files "
+            "with Scenario.from_file or placement.io.load_scenario"
+        )
+
     def site_index(self) -> dict[str, int]:
         return {s.id: i for i, s in enumerate(self.sites)}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -156,6 +157,15 @@ class PlacementResult(_Frozen):
     def shares_of(self, region_id: str) -> dict[str, float]:
         """site → share for one region."""
         return {a.site: a.share for a in self.serving if a.region == region_id}
+
+    def to_frames(self, scenario: Any = None, *, geo: bool = False) -> dict[str, Any]:
+        """The placement as pandas DataFrames: ``sites``, ``assignments``, ``training``,
+        ``costs`` (the CSV tables). Pass the scenario for names, coordinates and prices;
+        ``geo=True`` gives GeoDataFrames (needs geopandas). See :mod:`placement.results.frames`.
+        """
+        from placement.results.frames import result_frames
+
+        return result_frames(self, scenario, geo=geo)
 
     def to_json(self, path: str | os.PathLike[str] | None = None, indent: int = 2) -> str:
         """Serialise; when a path is given, write it atomically as well."""
