@@ -142,6 +142,7 @@ def _additions(rng: np.random.Generator) -> dict:
                 "lat": 38.0,
                 "lon": -95.0,
                 "financing": ["cloud"],
+                "carbon_kg_per_mwh": 300.0,
                 "cloud": {"usd_per_unit_hour": {"gpu": float(rng.uniform(1.0, 6.0))}},
             }
         ),

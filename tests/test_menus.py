@@ -31,6 +31,9 @@ def site(sid: str, lat: float = 40.0, lon: float = -100.0, **fields) -> dict:
         "lon": lon,
         "power_mw": 1000.0,
         "energy_price_usd_per_mwh": 50.0,
+        "carbon_kg_per_mwh": 0.0,
+        "fixed_cost_usd_per_year": 0.0,
+        "build_cost_usd_per_mw_year": 0.0,
         "max_rack_density_kw": 300.0,
     }
     return {**base, **fields}
@@ -107,7 +110,7 @@ def _hardware_scenario(lam: float) -> pl.Scenario:
     """Two regions 1,000 km apart from the site (RTT 2 + 2·1·1000/200 = 12 ms)."""
     km = 1000.0 / 111.195  # degrees of latitude for 1,000 km
     return scenario(
-        sites=[site("a")],
+        sites=[site("a", pue=1.0)],
         regions=[
             {"id": "tight", "lat": 40.0 + km, "lon": -100.0, "population": 1e6, "slo_ms": 30},
             {"id": "loose", "lat": 40.0 - km, "lon": -100.0, "population": 1e6, "slo_ms": 100},
@@ -181,6 +184,7 @@ def _financing_scenario(**rules) -> pl.Scenario:
                 "lat": 40.5,
                 "lon": -100.0,
                 "financing": ["cloud"],
+                "carbon_kg_per_mwh": 0.0,
                 "cloud": {"usd_per_unit_hour": {"gpu": 4.0}},
             },
         ],

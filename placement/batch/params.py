@@ -122,7 +122,8 @@ class Scale(Parameter):
     """Multiply the number(s) at ``path`` by each factor (``scale:`` in a spec).
 
     ``where`` keeps only list elements whose fields match, e.g. ``{"state": ["TX", "OK"]}``
-    with ``sites.*.energy_price_usd_per_mwh``.
+    with ``sites.*.energy_price_usd_per_mwh``. A ``*`` path skips elements where the field is
+    unset (null); a path to one element must find a number.
     """
 
     path: str = ""
@@ -148,6 +149,9 @@ class Scale(Parameter):
             data, self.path, f"{self.field}.scale", self.where, f"{self.field}.where"
         ):
             current = target.value
+            if current is None and "*" in self.path:
+                continue  # a wildcard scales the elements that state the field (not a cloud
+                # region's energy price, which its instance price includes)
             if isinstance(current, bool) or not isinstance(current, int | float):
                 raise PortfolioError(
                     f"{self.field}.scale = {self.path!r}: {target.where} = {current!r} is not a "

@@ -62,9 +62,21 @@ class Site(_Frozen):
     power_mw: Positive | None = Field(
         None, description="Facility power available (grid), MW; required to build here."
     )
-    energy_price_usd_per_mwh: NonNegative = 0.0
-    carbon_kg_per_mwh: NonNegative = 0.0
-    pue: float = Field(1.0, ge=1.0, le=5.0, description="PUE of air-cooled load (facility/IT).")
+    energy_price_usd_per_mwh: NonNegative | None = Field(
+        None,
+        description="Energy price, USD/MWh (required unless the site is cloud only: on the site "
+        "or in ``site_defaults``).",
+    )
+    carbon_kg_per_mwh: NonNegative = Field(
+        description="Grid carbon intensity, kg CO2/MWh (required: on the site or in site_defaults)."
+    )
+    pue: float | None = Field(
+        None,
+        ge=1.0,
+        le=5.0,
+        description="PUE of air-cooled load, facility/IT (required unless the scenario has a "
+        "cooling_technologies catalogue or the site is cloud only: site or site_defaults).",
+    )
     liquid_pue: float | None = Field(
         None, ge=1.0, le=5.0, description="PUE of liquid-cooled load; defaults to ``pue``."
     )
@@ -80,11 +92,15 @@ class Site(_Frozen):
     liquid_cooling_cost_usd_per_year: NonNegative = Field(
         0.0, description="Annualised fixed cost of building liquid cooling at the site."
     )
-    fixed_cost_usd_per_year: NonNegative = Field(
-        0.0, description="Annualised fixed cost of opening the site."
+    fixed_cost_usd_per_year: NonNegative | None = Field(
+        None,
+        description="Annualised fixed cost of opening the site (required where the site can be "
+        "built: site or site_defaults).",
     )
-    build_cost_usd_per_mw_year: NonNegative = Field(
-        0.0, description="Annualised build cost per MW of IT load placed."
+    build_cost_usd_per_mw_year: NonNegative | None = Field(
+        None,
+        description="Annualised build cost per MW of IT placed (required where the site can be "
+        "built: site or site_defaults).",
     )
     racks_available: int | None = Field(
         None, ge=0, description="Rack positions available; None means no space limit."
@@ -109,6 +125,21 @@ class Site(_Frozen):
     lease: Lease | None = Field(None, description="Colocation terms (with lease financing).")
     cloud: Cloud | None = Field(None, description="Cloud region prices (with cloud financing).")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _liquid_cost_stated(cls, data: Any) -> Any:
+        """Liquid cooling that may be built must say what it costs (never a silent 0)."""
+        if (
+            isinstance(data, dict)
+            and data.get("liquid_cooling_available") is True
+            and "liquid_cooling_cost_usd_per_year" not in data
+        ):
+            raise ValueError(
+                "liquid_cooling_cost_usd_per_year is required when liquid_cooling_available is "
+                "true (set it on the site or in site_defaults)"
+            )
+        return data
+
     @property
     def effective_liquid_pue(self) -> float:
         return self.pue if self.liquid_pue is None else self.liquid_pue
@@ -118,10 +149,20 @@ class Site(_Frozen):
         modes = self.financing
         if len(set(modes)) != len(modes):
             raise ValueError(f"financing = {list(modes)}: a mode is listed twice")
-        if "build" in modes and self.power_mw is None:
+        if set(modes) != {"cloud"} and self.energy_price_usd_per_mwh is None:
             raise ValueError(
-                "power_mw: required field for a site that can be built (financing: build)"
+                "energy_price_usd_per_mwh: required field is missing; a site that pays for its "
+                "energy (financing: build or lease) states it on the site or for every site in "
+                "site_defaults"
             )
+        if "build" in modes:
+            missing = [f for f in BUILD_FIELDS if getattr(self, f) is None]
+            if missing:
+                raise ValueError(
+                    f"{missing[0]}: required field is missing; a site that can be built "
+                    f"(financing: build) states {', '.join(missing)} on the site or for every "
+                    "site in site_defaults"
+                )
         for mode in ("lease", "cloud"):
             terms = getattr(self, mode)
             if mode in modes and terms is None:
@@ -129,6 +170,42 @@ class Site(_Frozen):
             if mode not in modes and terms is not None:
                 raise ValueError(f"{mode} terms are given but financing does not list {mode!r}")
         return self
+
+
+BUILD_FIELDS: tuple[str, ...] = (
+    "power_mw",
+    "fixed_cost_usd_per_year",
+    "build_cost_usd_per_mw_year",
+)
+"""Site fields a site that can be built must state (on the site or in ``site_defaults``)."""
+
+SITE_COST_FIELDS: tuple[str, ...] = (
+    "energy_price_usd_per_mwh",
+    "carbon_kg_per_mwh",
+    "pue",
+    "fixed_cost_usd_per_year",
+    "build_cost_usd_per_mw_year",
+)
+"""Site fields with no built-in default: each site states them, or ``site_defaults`` does."""
+
+
+class SiteDefaults(_Frozen):
+    """Values every site takes for the fields it leaves out (the scenario's ``site_defaults``).
+
+    A site's own value always wins. A cost field that neither the site nor this block states is
+    an error naming the site and the field: nothing costs a silent 0 (or a PUE of 1.0).
+    """
+
+    energy_price_usd_per_mwh: NonNegative | None = None
+    carbon_kg_per_mwh: NonNegative | None = None
+    pue: float | None = Field(None, ge=1.0, le=5.0)
+    liquid_pue: float | None = Field(None, ge=1.0, le=5.0)
+    fixed_cost_usd_per_year: NonNegative | None = None
+    build_cost_usd_per_mw_year: NonNegative | None = None
+    liquid_cooling_cost_usd_per_year: NonNegative | None = None
+    max_rack_density_kw: Positive | None = None
+    air_cooling_limit_kw: Positive | None = None
+    liquid_cooling_available: bool | None = None
 
 
 class Region(_Frozen):
@@ -263,9 +340,16 @@ class Economics(_Frozen):
 class NetworkSettings(_Frozen):
     """The latency model: RTT = base + 2 · route_factor · distance / fiber speed."""
 
-    route_factor: float = Field(2.1, ge=1.0, le=10.0, description="Fiber path / great circle.")
+    route_factor: float = Field(
+        1.87,
+        ge=1.0,
+        le=10.0,
+        description="Fiber path / great circle; fitted to measured US RTTs (data/README.md).",
+    )
     fiber_km_per_ms: Positive = Field(204.0, description="Light in glass, km per ms (n≈1.47).")
-    base_rtt_ms: NonNegative = Field(2.0, description="Fixed RTT per request (switching), ms.")
+    base_rtt_ms: NonNegative = Field(
+        1.7, description="Fixed RTT per request (switching), ms; fitted with route_factor."
+    )
     distance: Literal["great_circle", "geodesic"] = "great_circle"
     default_slo_ms: Positive | None = Field(
         None, description="SLO for regions that state none; None means no SLO."
@@ -300,6 +384,9 @@ class Scenario(_Frozen):
 
     name: str = "scenario"
     description: str = ""
+    site_defaults: SiteDefaults | None = Field(
+        None, description="Values for the fields a site leaves out (its own value wins)."
+    )
     sites: tuple[Site, ...] = Field(min_length=1)
     regions: tuple[Region, ...] = ()
     training: tuple[TrainingCluster, ...] = ()
@@ -319,6 +406,25 @@ class Scenario(_Frozen):
         (),
         description="The inference hardware menu; empty: one GPU type from the inference profile.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_site_defaults(cls, data: Any) -> Any:
+        """Fill the fields each site leaves out from ``site_defaults`` (the site's value wins)."""
+        if not isinstance(data, dict) or data.get("site_defaults") is None:
+            return data
+        raw = data["site_defaults"]
+        try:
+            defaults = (
+                raw if isinstance(raw, SiteDefaults) else SiteDefaults.model_validate(raw)
+            ).model_dump(exclude_none=True)
+        except ValidationError:
+            return data  # reported against site_defaults when the field is validated
+        sites = data.get("sites")
+        if not isinstance(sites, list | tuple):
+            return data
+        filled = [{**defaults, **s} if isinstance(s, dict) else s for s in sites]
+        return {**data, "sites": filled}
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
@@ -343,6 +449,7 @@ class Scenario(_Frozen):
                 if rid not in region_ids:
                     raise ValueError(f"pair_costs_usd_per_year[{sid!r}]: {rid!r} is not a region")
         _check_menus(self)
+        _check_pue_stated(self)
         for site in self.sites:
             if site.air_cooling_limit_kw > site.max_rack_density_kw:
                 raise ValueError(
@@ -415,6 +522,11 @@ class Scenario(_Frozen):
         except OSError as exc:
             raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
         data = parse_document(text, path)
+        if data is None:
+            raise ScenarioError(
+                f"{path}: the file is empty (or only comments); a scenario needs at least "
+                "'sites:' (see 'placement example --write my.yaml')"
+            )
         if not isinstance(data, dict):
             raise ScenarioError(
                 f"{path}: a scenario file must hold a mapping at the top level, "
@@ -438,6 +550,54 @@ class Scenario(_Frozen):
         write_text_atomic(path, text)
         return path
 
+    # ----------------------------------------------------------------- pandas and networkx
+    def to_frames(self) -> dict[str, Any]:
+        """``{"sites", "regions", "training"}`` as pandas DataFrames (model/frames.py)."""
+        from placement.model.frames import scenario_frames
+
+        return scenario_frames(self)
+
+    @classmethod
+    def from_frames(
+        cls,
+        sites: Any,
+        regions: Any = None,
+        training: Any = None,
+        *,
+        base: Scenario | dict[str, Any] | None = None,
+        name: str | None = None,
+    ) -> Scenario:
+        """A scenario from DataFrames; settings from ``base``; errors name table, row, column."""
+        from placement.model.frames import scenario_from_frames
+
+        return scenario_from_frames(sites, regions, training, base=base, name=name)
+
+    def to_graph(self) -> Any:
+        """The scenario as a networkx Graph: sites and regions as nodes with their fields,
+        eligible pairs as edges with ``rtt_ms`` and ``km`` (model/graph.py)."""
+        from placement.model.graph import scenario_to_graph
+
+        return scenario_to_graph(self)
+
+    @classmethod
+    def from_graph(cls, graph: Any, *, name: str | None = None) -> Scenario:
+        """A scenario from a networkx graph of the shape :meth:`to_graph` makes."""
+        from placement.model.graph import scenario_from_graph
+
+        return scenario_from_graph(graph, name=name)
+
+    @classmethod
+    def coerce(cls, value: Any) -> Scenario:
+        """A Scenario as is; a networkx graph through :meth:`from_graph`."""
+        if isinstance(value, Scenario):
+            return value
+        if hasattr(value, "nodes") and hasattr(value, "graph") and hasattr(value, "edges"):
+            return cls.from_graph(value)
+        raise TypeError(
+            f"expected a Scenario or a networkx graph, got {type(value).__name__}; load files "
+            "with Scenario.from_file or placement.io.load_scenario"
+        )
+
     def site_index(self) -> dict[str, int]:
         return {s.id: i for i, s in enumerate(self.sites)}
 
@@ -451,6 +611,39 @@ def capital_recovery_factor(rate: float, years: float) -> float:
         return 1.0 / years
     growth = (1.0 + rate) ** years
     return rate * growth / (growth - 1.0)
+
+
+def _check_pue_stated(scenario: Scenario) -> None:
+    """Without a cooling catalogue a site's own ``pue`` prices its cooling: it must be stated."""
+    if scenario.cooling_technologies:
+        return
+    for k, site in enumerate(scenario.sites):
+        if site.pue is None and set(site.financing) != {"cloud"}:
+            raise ValueError(
+                f"sites[{k}].pue: required field is missing (site {site.id!r}); state it on the "
+                "site or for every site in site_defaults (or give the scenario a "
+                "cooling_technologies catalogue)"
+            )
+
+
+def _check_climate_pue(scenario: Scenario, site: Site, where: str) -> None:
+    """A technology whose PUE follows the climate needs the site's cooling degree days."""
+    if site.cooling_degree_days is not None or set(site.financing) == {"cloud"}:
+        return
+    measured = {c.technology for c in site.cooling or () if not isinstance(c, str) and c.pue}
+    named = (
+        [c if isinstance(c, str) else c.technology for c in site.cooling]
+        if site.cooling is not None
+        else [t.id for t in scenario.cooling_technologies]
+    )
+    by_id = {t.id: t for t in scenario.cooling_technologies}
+    for tech in named:
+        if tech not in measured and by_id[tech].pue_per_cdd != 0:
+            raise ValueError(
+                f"{where}.cooling_degree_days is needed for the PUE of cooling technology "
+                f"{tech!r} (pue_per_cdd = {by_id[tech].pue_per_cdd:g}); give it, or a measured "
+                "pue in the site's cooling entry"
+            )
 
 
 def _check_menus(scenario: Scenario) -> None:
@@ -481,6 +674,7 @@ def _check_menus(scenario: Scenario) -> None:
         for hw in site.hardware or ():
             if hw not in hardware:
                 raise ValueError(f"{where}.hardware: {hw!r} is not in the hardware catalogue")
+        _check_climate_pue(scenario, site, where)
         if site.cloud is not None:
             for hw in (*site.cloud.usd_per_unit_hour, *site.cloud.quota_units):
                 if hw not in hardware and hw not in cloud_hardware:

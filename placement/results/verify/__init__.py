@@ -30,6 +30,7 @@ def verify(scenario: Scenario, result: PlacementResult, *, rtol: float = COST_RT
     A result without a solution (infeasible, no solution, error) has nothing to check and passes
     as long as it claims no decisions.
     """
+    scenario = Scenario.coerce(scenario)  # a networkx graph works as in solve
     problems: list[str] = []
     if not result.ok:
         if result.open_sites or result.serving or result.training:
