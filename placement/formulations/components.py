@@ -56,7 +56,7 @@ def _other_names(data: ModelData, pairs: PairArrays) -> tuple[list[str], np.ndar
             f"{data.cluster_ids[k]}:{o.id}"
             for o, k in zip(data.training_options, data.option_cluster.tolist(), strict=True)
         ]  # fmt: skip
-        return names, pairs.option
+        return _with_technology_where_ambiguous(data, pairs, names)
     hardware = data.hardware_ids
     if pairs is data.serving:
         regions = data.region_ids
@@ -69,6 +69,24 @@ def _other_names(data: ModelData, pairs: PairArrays) -> tuple[list[str], np.ndar
     names = [f"{h}:{tech}" for h in hardware for tech in technologies]
     tech_of = np.array([order[data.cooling.technology[s]] for s in pairs.tech], dtype=np.int64)
     return names, pairs.option * len(order) + tech_of
+
+
+def _with_technology_where_ambiguous(
+    data: ModelData, pairs: PairArrays, names: list[str]
+) -> tuple[list[str], np.ndarray]:
+    """Training pair names ``cluster:option``, with ``:technology`` added where one facility
+    could hold the same option in several cooling technologies (names stay unique)."""
+    technologies = sorted(set(data.cooling.technology))
+    order = {tech: n for n, tech in enumerate(technologies)}
+    tech_of = np.array([order[data.cooling.technology[s]] for s in pairs.tech], dtype=np.int64)
+    key = pairs.site * len(names) + pairs.option
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    ambiguous = counts[inverse] > 1
+    vocabulary = names + [f"{n}:{t}" for n in names for t in technologies]
+    index = np.where(
+        ambiguous, len(names) + pairs.option * len(technologies) + tech_of, pairs.option
+    )
+    return vocabulary, index
 
 
 # ---------------------------------------------------------------------------- variables
@@ -208,6 +226,33 @@ def add_split_balance(model: LinearModel, data: ModelData, cols: Columns) -> Non
 def _group_labels(data: ModelData, groups: np.ndarray) -> Labels:
     n_hw = len(data.hardware_ids)
     return Labels((data.facility_ids, data.hardware_ids), (groups // n_hw, groups % n_hw))
+
+
+def add_share_cap(model: LinearModel, data: ModelData, cols: Columns) -> None:
+    """(2c) Σ serve over a site's facilities and hardware ≤ s̄ for each (site, region) served
+    by more than one variable, when the redundancy cap s̄ < 1 (one variable: its bound)."""
+    if data.max_share >= 1.0 or len(data.serving) == 0:
+        return
+    sv = data.serving
+    key = data.sites.site[sv.site] * max(data.n_regions, 1) + sv.other
+    groups, group_of, counts = np.unique(key, return_inverse=True, return_counts=True)
+    shared = counts[group_of] > 1
+    if not shared.any():
+        return
+    kept, row_of = np.unique(group_of[shared], return_inverse=True)
+    n_regions = max(data.n_regions, 1)
+    site_ids = [s.id for s in data.scenario.sites]
+    model.add_rows(
+        "share_cap",
+        kept.size,
+        row_of,
+        cols.serve[shared],
+        1.0,
+        ub=data.max_share,
+        labels=Labels(
+            (site_ids, data.region_ids), (groups[kept] // n_regions, groups[kept] % n_regions)
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------- linking

@@ -10,6 +10,7 @@ min  Σ_f F_f open_f + Σ_s G_s install_s + Σ_p c_p train_p + Σ_q c_q serve_q 
 s.t. (1)  Σ_p∈k train_p = 1                                          ∀ clusters k
      (2)  Σ_q∈j serve_q + unserved_j = 1                             ∀ regions j
      (2b) Σ_s y_fhs = Σ_j MW_q serve_q                               ∀ (f, h) split
+     (2c) Σ_{f at i, h} serve_fjh ≤ s̄                                 ∀ (site i, region j)
      (3)  train_p ≤ open_f;  serve_q ≤ s̄ · open_f                     ∀ pairs
      (4)  Σ U_p train_p + Σ U_q serve_q + Σ U_v y_v ≤ capacity_f · open_f   ∀ f
      (5)  x ≤ install_s(x) (pairs in an option with a fixed cost);  y_v ≤ M_v install_s;
@@ -38,6 +39,7 @@ def build(data: ModelData, *, single_source: bool = False) -> tuple[LinearModel,
     c.add_assign_training(model, data, cols)
     c.add_assign_demand(model, data, cols)
     c.add_split_balance(model, data, cols)
+    c.add_share_cap(model, data, cols)
     c.add_pair_linking(model, data, cols)
     c.add_power(model, data, cols)
     c.add_cooling_linking(model, data, cols, per_pair=True)

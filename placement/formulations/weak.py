@@ -1,6 +1,6 @@
 """The weak formulation: no per-pair linking; capacity rows carry open_f.
 
-Same objective and constraints (1), (2), (2b), (4), (6), (7) as the strong formulation, but
+Same objective and constraints (1), (2), (2b), (2c), (4), (6), (7) as the strong formulation, but
 
     (3') Σ_p x_p ≤ n_f · open_f  only over pairs that use no capacity (zero-demand regions,
          cloud facilities); every other pair is tied to open_f through its capacity row (4).
@@ -27,6 +27,7 @@ def build(data: ModelData) -> tuple[LinearModel, c.Columns]:
     c.add_assign_training(model, data, cols)
     c.add_assign_demand(model, data, cols)
     c.add_split_balance(model, data, cols)
+    c.add_share_cap(model, data, cols)
     c.add_aggregate_linking(model, data, cols)
     c.add_power(model, data, cols)
     c.add_cooling_linking(model, data, cols, per_pair=False)

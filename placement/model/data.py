@@ -288,7 +288,10 @@ def _cooling_arrays(offer: Offer) -> CoolingArrays:
 
 
 def _site_column(scenario: Scenario, name: str) -> np.ndarray:
-    return np.array([getattr(s, name) for s in scenario.sites], dtype=float)
+    """A site field by site; 0 where the site may omit it (a cloud-only site's energy price:
+    the schema requires it wherever a facility pays for energy)."""
+    values = (getattr(s, name) for s in scenario.sites)
+    return np.array([0.0 if v is None else v for v in values], dtype=float)
 
 
 # ---------------------------------------------------------------------------- training
@@ -397,12 +400,14 @@ def _serving(
     slo = np.array(
         [np.inf if (v := scenario.region_slo_ms(r)) is None else v for r in scenario.regions]
     )
+    dominated = dominated_hardware(scenario, offer, hosts)
     parts = []
     for h in range(len(hw)):
         region = base.region[pair]
         keep = (
             offer.hardware_at[f, h]
             & (hosts[f, h] > 0)
+            & ~dominated[f, h]
             & (base.rtt_ms[pair] + hw.service_ms[h] <= slo[region])
             & (fac.open_ub[f] > 0)
         )
@@ -430,6 +435,85 @@ def _pairs_by_facility(
     run_start = np.repeat(np.cumsum(counts) - counts, counts)
     facility = np.repeat(first[pair_site], counts) + (np.arange(pair.size) - run_start)
     return pair, facility.astype(np.int64)
+
+
+def dominated_hardware(scenario: Scenario, offer: Offer, hosts: np.ndarray) -> np.ndarray:
+    """(n_facilities, n_hardware) bool: hardware another hardware dominates at the facility.
+
+    Per unit of work at facility f in cooling option s, hardware h costs
+    C_hs = a_h + m_h · (b_f + r_f + c_s + [pays_f] · PUE_s · u · (ρ + κ)) (hardware capital or
+    cloud price a, IT MW m, build b, rent r, cooling capital c, energy and carbon) and holds
+    K_hs = a_h + m_h · (b_f + c_s) of annualised capital. h1 dominates h2 at f when h1 can sit
+    in every cooling option h2 can and, in each of them, C and K are no higher; when it draws
+    no more IT MW (capacity, carbon), needs no more racks, answers no later (service time) and
+    has no cloud quota at f. Then any solution serving from h2 at f can serve from h1 instead
+    at no higher cost and within every limit (capacity, racks, SLO, carbon, capital, the share
+    cap), so removing h2's pairs at f keeps the optimum: the pruning is exact. Of two equal
+    hardware types the first is kept.
+    """
+    hw, fac, cool = offer.hardware, offer.facilities, offer.cooling
+    n_f, n_h = len(fac), len(hw)
+    out = np.zeros((n_f, n_h), dtype=bool)
+    if n_h < 2:
+        return out
+    util = scenario.inference_utilisation
+    hours = scenario.economics.hours_per_year
+    unit = (
+        np.where(
+            (fac.mode == CLOUD)[:, None],
+            np.nan_to_num(offer.cloud_price, nan=np.inf) * hours * util,
+            hw.capital_per_unit_year[None, :],
+        )
+        * hw.units_per_work[None, :]
+    )
+    capital_unit = np.where((fac.mode == CLOUD)[:, None], 0.0, unit)
+    rho, kappa = economics.energy_rates(
+        scenario,
+        _site_column(scenario, "energy_price_usd_per_mwh"),
+        _site_column(scenario, "carbon_kg_per_mwh"),
+    )
+    per_mw = (  # per IT MW in each cooling option: build, rent, cooling capital, energy
+        fac.build_per_mw[cool.facility]
+        + fac.rent_per_mw[cool.facility]
+        + cool.capital_per_mw
+        + np.where(fac.pays_energy[cool.facility], cool.pue * util, 0.0)
+        * (rho + kappa)[fac.site[cool.facility]]
+    )
+    capital_per_mw = fac.build_per_mw[cool.facility] + cool.capital_per_mw
+    budget = scenario.rules.capital_budget_usd_per_year is not None  # else capital is just cost
+    racks = hw.mw_per_work / hw.density
+    supports = cool.supports(hw.density)
+    usable = offer.hardware_at & (hosts > 0)
+    for f in np.flatnonzero(usable.sum(axis=1) > 1):
+        at_f = np.flatnonzero(cool.facility == f)
+        cost = unit[f][None, :] + np.outer(per_mw[at_f], hw.mw_per_work)  # (options, hw)
+        capital = capital_unit[f][None, :] + np.outer(capital_per_mw[at_f], hw.mw_per_work)
+        hosted = supports[at_f]
+        for h2 in np.flatnonzero(usable[f]):
+            for h1 in np.flatnonzero(usable[f]):
+                if h1 == h2 or np.isfinite(offer.cloud_quota[f, h1]):
+                    continue
+                rows = hosted[:, h2]
+                if not np.all(hosted[rows, h1]):
+                    continue
+                no_worse = (
+                    np.all(cost[rows, h1] <= cost[rows, h2])
+                    and (not budget or np.all(capital[rows, h1] <= capital[rows, h2]))
+                    and hw.mw_per_work[h1] <= hw.mw_per_work[h2]
+                    and racks[h1] <= racks[h2]
+                    and hw.service_ms[h1] <= hw.service_ms[h2]
+                )
+                same = (
+                    np.array_equal(cost[rows, h1], cost[rows, h2])
+                    and np.array_equal(capital[rows, h1], capital[rows, h2])
+                    and hw.mw_per_work[h1] == hw.mw_per_work[h2]
+                    and racks[h1] == racks[h2]
+                    and hw.service_ms[h1] == hw.service_ms[h2]
+                )
+                if no_worse and (not same or h1 < h2):
+                    out[f, h2] = True
+                    break
+    return out
 
 
 def _hosting(offer: Offer) -> np.ndarray:

@@ -72,9 +72,24 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
     in_use[sv.tech[(serve > 0) & (sv.tech >= 0)]] = True
     in_use[data.split.tech[split > 0]] = True
     install |= in_use & ~has_install
+    is_open = _close_idle(data, is_open, train, serve, split)
     return Decisions(
         open=is_open, install=install, train=train, serve=serve, split=split, unserved=unserved
     )
+
+
+def _close_idle(
+    data: ModelData, is_open: np.ndarray, train: np.ndarray, serve: np.ndarray, split: np.ndarray
+) -> np.ndarray:
+    """A facility open at no cost and with no load (a cloud region or lease the solver left
+    at 1) is reported closed: the same cost, and no empty "open" site in the report. Facilities
+    that must open stay open."""
+    loaded = np.zeros(data.n_sites, dtype=bool)
+    loaded[data.training.site[train]] = True
+    loaded[data.serving.site[serve > 0]] = True
+    loaded[data.split.site[split > 0]] = True
+    idle = is_open & ~loaded & (data.sites.fixed == 0) & (data.sites.open_lb == 0)
+    return is_open & ~idle
 
 
 @dataclass(frozen=True)
@@ -139,9 +154,7 @@ def summarise(data: ModelData, d: Decisions) -> Summary:
         training={cid: c.site for cid, c in choices.items()},
         training_choices=choices,
         serving=_assignments(data, active, site_ids, region_ids),
-        unserved={
-            region_ids[j]: float(d.unserved[j]) for j in np.flatnonzero(d.unserved).tolist()
-        },
+        unserved={region_ids[j]: float(d.unserved[j]) for j in np.flatnonzero(d.unserved).tolist()},
         sites=_site_loads(data, d, active, open_site_idx),
         costs=_costs(data, d, active),
         kpis=_kpis(data, d, active, open_site_idx),
@@ -161,8 +174,12 @@ def _training_choices(
             financing=str(data.sites.mode[f]),
             option=option.id,
             cooling=str(data.cooling.technology[s]),
+            liquid=bool(data.cooling.liquid[s]),
             it_mw=float(option.it_mw),
             gpus=option.gpus,
+            rack_density_kw=float(option.rack_density_kw),
+            facility_mw=float(tr.facility_mw[p]),
+            annual_cost_usd=float(tr.cost[p] - tr.latency[p] - tr.pair_cost[p]),
         )
     return out
 
@@ -213,7 +230,9 @@ def _per_site(data: ModelData, active: _Active, name: str) -> np.ndarray:
     tr, sv, sp = data.training, data.serving, data.split
     out = _by_site(data, tr.site[active.train], getattr(tr, name)[active.train])
     out += _by_site(data, sv.site[active.serve], active.share * getattr(sv, name)[active.serve])
-    return out + _by_site(data, sp.site[active.split], active.split_mw * getattr(sp, name)[active.split])
+    return out + _by_site(
+        data, sp.site[active.split], active.split_mw * getattr(sp, name)[active.split]
+    )
 
 
 def _site_loads(
@@ -231,6 +250,7 @@ def _site_loads(
         clusters_at[int(data.sites.site[tr.site[p]])].append(data.cluster_ids[int(tr.other[p])])
     uses = _cooling_uses(data, d, active)
     hardware_units = _hardware_units(data, active)
+    spend = _site_spend(data, d, active)
     modes = defaultdict(list)
     for f in np.flatnonzero(d.open).tolist():
         modes[int(data.sites.site[f])].append(str(data.sites.mode[f]))
@@ -247,9 +267,26 @@ def _site_loads(
             financing=tuple(modes[i]),
             cooling=tuple(uses.get(i, ())),
             hardware_units=hardware_units.get(i, {}),
+            annual_cost_usd=float(spend[i]),
         )
         for i in open_site_idx
     )
+
+
+SPEND_FIELDS = ("build", "cooling_cost", "hardware", "lease", "cloud", "energy", "carbon_cost")
+"""The per-unit cost parts of a variable that are money paid (not λ's penalty or pair costs)."""
+
+
+def _site_spend(data: ModelData, d: Decisions, active: _Active) -> np.ndarray:
+    """Per site: fixed costs of its open facilities and installed cooling, plus the spend of
+    the load placed there."""
+    cool, sites = data.cooling, data.sites
+    out = _by_site(data, np.flatnonzero(d.open), sites.fixed[d.open])
+    installed = np.flatnonzero(d.install)
+    out += _by_site(data, cool.facility[installed], cool.fixed[installed])
+    for name in SPEND_FIELDS:
+        out += _per_site(data, active, name)
+    return out
 
 
 def _cooling_uses(data: ModelData, d: Decisions, active: _Active) -> dict[int, list[CoolingUse]]:
@@ -288,7 +325,9 @@ def _hardware_units(data: ModelData, active: _Active) -> dict[int, dict[str, flo
     hardware = data.hardware_ids
     sites = data.sites.site[sv.site[active.serve]]
     units = active.share * sv.units[active.serve]
-    for i, h, u in zip(sites.tolist(), sv.option[active.serve].tolist(), units.tolist(), strict=True):
+    for i, h, u in zip(
+        sites.tolist(), sv.option[active.serve].tolist(), units.tolist(), strict=True
+    ):
         out[i][hardware[h]] += u
     return {i: dict(v) for i, v in out.items()}
 

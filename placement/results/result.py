@@ -73,8 +73,16 @@ class TrainingChoice(_Frozen):
     financing: str = "build"
     option: str = Field(description="The way to build it (the cluster id when it has one).")
     cooling: str = Field(description="The cooling technology its racks sit in.")
+    liquid: bool = Field(False, description="Whether that technology is liquid cooling.")
     it_mw: float
     gpus: int = 0
+    rack_density_kw: float = 0.0
+    facility_mw: float = Field(0.0, description="PUE · IT MW (0 in a cloud region).")
+    annual_cost_usd: float = Field(
+        0.0,
+        description="What the cluster itself costs per year where it sits (build, cooling per "
+        "MW, hardware, lease or cloud, energy, carbon); the site's fixed costs are shared.",
+    )
 
 
 class SiteLoad(_Frozen):
@@ -92,6 +100,11 @@ class SiteLoad(_Frozen):
     cooling: tuple[CoolingUse, ...] = Field((), description="IT MW by cooling technology.")
     hardware_units: dict[str, float] = Field(
         default_factory=dict, description="Inference hardware units by type."
+    )
+    annual_cost_usd: float = Field(
+        0.0,
+        description="Spend at the site per year: fixed costs of what is open and installed "
+        "there plus the cost of the load it carries (no penalties).",
     )
 
     @property
@@ -175,9 +188,13 @@ class Kpis(_Frozen):
     """Key figures of a placement."""
 
     weighted_mean_rtt_ms: float | None = Field(
-        None, description="Population-weighted mean RTT over served demand, ms."
+        None,
+        description="Population-weighted mean latency over served demand, ms: network RTT plus "
+        "the serving hardware's service time (what λ prices and the SLO bounds).",
     )
-    p95_rtt_ms: float | None = Field(None, description="Population-weighted 95th percentile RTT.")
+    p95_rtt_ms: float | None = Field(
+        None, description="Population-weighted 95th percentile of that latency, ms."
+    )
     training_mw: float = 0.0
     inference_mw: float = 0.0
     facility_mw: float = 0.0

@@ -228,7 +228,9 @@ class Checker:
                 self.racks[facility] += mw * 1000.0 / hw.density
             self._count_it("inference", site.id, mw)
             self.latency_samples.append((rtt + hw.service_ms, region.population * a.share))
-            self.costs["latency_penalty"] += lam * region.population * (rtt + hw.service_ms) * a.share
+            self.costs["latency_penalty"] += (
+                lam * region.population * (rtt + hw.service_ms) * a.share
+            )
             pair = self.s.pair_costs_usd_per_year.get(a.site, {}).get(a.region, 0.0)
             self.costs["pair_costs"] += pair * a.share
         self._check_unserved(totals)
@@ -244,7 +246,17 @@ class Checker:
             if share < -FEAS_TOL:
                 self.fail(f"region {rid!r} has a negative unserved share")
             totals[rid] += share
-            self.costs["unserved"] += (penalty or 0.0) * terms.work(self.s, self.regions[rid]) * share
+            self.costs["unserved"] += (
+                (penalty or 0.0) * terms.work(self.s, self.regions[rid]) * share
+            )
+        cap = self.s.rules.max_share_per_site
+        per_site: dict[tuple[str, str], float] = defaultdict(float)
+        for a in self.r.serving:
+            per_site[(a.region, a.site)] += a.share
+        for (rid, sid), share in per_site.items():
+            if share > cap + FEAS_TOL:
+                self.fail(f"region {rid!r} takes {share:.9f} of its demand from site {sid!r}, "
+                          f"above rules.max_share_per_site = {cap:g}")  # fmt: skip
         for region in self.s.regions:
             if abs(totals.get(region.id, 0.0) - 1.0) > FEAS_TOL:
                 self.fail(
@@ -290,7 +302,7 @@ class Checker:
                 self.costs["cooling"] += mw * tech.capital_per_mw
                 self.capital += mw * tech.capital_per_mw
                 self.add_energy(site, facility, tid, mw, u, pays=fac.pays_energy, pue=tech.pue)
-        for (facility, tid) in self.training_in:
+        for facility, tid in self.training_in:
             if (facility, tid) not in reported:
                 self.fail(f"training at {facility[0]!r} sits in {tid!r}, not reported installed")
         self._check_inference_split()
@@ -305,7 +317,9 @@ class Checker:
         for load in self.r.sites:
             for use in load.cooling:
                 if use.financing == "cloud":
-                    self.fail(f"site {load.site!r}: a cloud region reports cooling {use.technology!r}")
+                    self.fail(
+                        f"site {load.site!r}: a cloud region reports cooling {use.technology!r}"
+                    )
                     continue
                 out[((load.site, use.financing), use.technology)] = (
                     use.training_mw,
@@ -342,7 +356,7 @@ class Checker:
             if not math.isclose(reported, served, rel_tol=1e-6, abs_tol=1e-6):
                 self.fail(f"site {key[0][0]!r}: {served:.6f} MW of {key[1]!r} served, "
                           f"{reported:.6f} MW of it in cooling technologies")  # fmt: skip
-        for (facility, hw_id), mw in self.inference_at.items():
+        for (facility, _hw), mw in self.inference_at.items():
             if facility[1] == "cloud":
                 site = self.sites[facility[0]]
                 util = self.s.inference.utilisation or self.s.economics.utilisation
@@ -383,7 +397,9 @@ class Checker:
                 where = f"site {sid!r}" if mode == "build" else f"site {sid!r} ({mode})"
                 self.fail(f"{where} draws {use:,.6f} {kind}, above its {fac.capacity:,.6f}")
             if fac.racks is not None and self.racks[facility] > fac.racks * (1 + 1e-9) + FEAS_TOL:
-                self.fail(f"site {sid!r} uses {self.racks[facility]:,.3f} racks of {fac.racks:,.0f}")
+                self.fail(
+                    f"site {sid!r} uses {self.racks[facility]:,.3f} racks of {fac.racks:,.0f}"
+                )
             if mode == "cloud":
                 for hw_id, quota in site.cloud.quota_units.items():
                     used = self.units.get((facility, hw_id), 0.0)
