@@ -546,13 +546,18 @@ def _site(record: SiteRecord, crf: float, menus: bool) -> Site:
     legacy = _legacy_site(record, cls, name, crf)
     if not menus:
         return legacy
-    financing = ("build", "lease") if record.site_class == "metro_colocation" else ("build",)
+    financing = ("build", "lease") if us_menus.leases(record.id) else ("build",)
     return legacy.model_copy(
         update={
+            # the catalogue prices cooling: the legacy air/liquid fields are not read
+            "pue": None,
+            "liquid_pue": None,
+            "liquid_cooling_available": False,
+            "liquid_cooling_cost_usd_per_year": 0.0,
             # the fixed cost split into its capital and operating parts
             "fixed_cost_usd_per_year": cls.fixed_opex_usd_per_year,
-            "fixed_capital_usd_per_year": cls.fixed_capex_usd * crf,
-            "cooling_degree_days": record.cdd_65f,
+            "fixed_capital_usd_per_year": round(cls.fixed_capex_usd * crf, 2),
+            "cooling_degree_days": round(record.cdd_65f, 1),
             "cooling": us_menus.site_cooling(record.site_class),
             "hardware": us_menus.site_hardware(record.site_class),
             "financing": financing,
@@ -591,7 +596,6 @@ def _cloud_regions() -> list[Site]:
     for region in us_menus.CLOUD_REGIONS:
         county = counties[region.state_fips + region.county_fips]
         state = by_fips[region.state_fips]
-        price, _, _ = _state_price(state.code)
         cdd, _ = _state_cdd(state.code)
         out.append(
             Site(
@@ -600,9 +604,10 @@ def _cloud_regions() -> list[Site]:
                 state=state.code,
                 lat=county.lat,
                 lon=county.lon,
-                energy_price_usd_per_mwh=price,
+                # the instance price covers the building, its energy and cooling; the grid's
+                # carbon still counts against the planner's emissions
                 carbon_kg_per_mwh=state.carbon_kg_per_mwh,
-                cooling_degree_days=cdd,
+                cooling_degree_days=round(cdd, 1),
                 financing=("cloud",),
                 cloud=us_menus.cloud(),
             )
@@ -793,13 +798,14 @@ def _warn_uncovered(scenario: Scenario) -> None:
         )
 
 
-def us_default() -> Scenario:
-    """All candidate sites and all 3,143 counties (50 states + DC) with the named defaults."""
-    return build_us_scenario(name="us_default")
+def us_default(menus: bool = True) -> Scenario:
+    """All candidate sites and all 3,143 counties (50 states + DC) with the named defaults;
+    ``menus=False`` gives the pre-menu model (one GPU type, air/liquid, build only)."""
+    return build_us_scenario(name="us_default", menus=menus)
 
 
-def us_small() -> Scenario:
+def us_small(menus: bool = True) -> Scenario:
     """13 sites and the 150 most populous counties: the same data and defaults, for tests."""
     return build_us_scenario(
-        name="us_small", site_ids=SMALL_SITE_IDS, region_count=SMALL_REGION_COUNT
+        name="us_small", site_ids=SMALL_SITE_IDS, region_count=SMALL_REGION_COUNT, menus=menus
     )

@@ -36,16 +36,21 @@ WORK_PER_USER = 0.002  # ASSUMPTION (the dataset's 2 GPUs per 1,000 people, as H
 # immersion reaches a partial PUE near 1.01 (build.inc, "Direct-to-Chip Liquid Cooling for
 # Data Centers", 2026). Capital figures are ASSUMPTIONS (no public per-MW figure was found):
 # the air plant is inside the build cost anchor (Cushman & Wakefield 2025 includes cooling).
+AIR_LIMIT_KW = 45.0
+"""ASSUMPTION (the legacy rule): racks up to 45 kW stay in air; only denser racks choose among
+rear-door, direct-to-chip and immersion cooling."""
+
 COOLING_TECHNOLOGIES: tuple[CoolingTechnology, ...] = (
     CoolingTechnology(
         id="air",
         name="air (CRAH, hot-aisle containment)",
-        max_rack_density_kw=45.0,
+        max_rack_density_kw=AIR_LIMIT_KW,
         pue_base=1.12,
         pue_per_cdd=8.0e-5,
     ),
     CoolingTechnology(
         id="rear_door",
+        min_rack_density_kw=AIR_LIMIT_KW,
         name="rear-door heat exchangers (hybrid air/water)",
         max_rack_density_kw=60.0,
         pue_base=1.10,
@@ -55,6 +60,7 @@ COOLING_TECHNOLOGIES: tuple[CoolingTechnology, ...] = (
     ),
     CoolingTechnology(
         id="direct_to_chip",
+        min_rack_density_kw=AIR_LIMIT_KW,
         name="direct-to-chip liquid (cold plates, CDUs)",
         liquid=True,
         max_rack_density_kw=200.0,
@@ -65,6 +71,7 @@ COOLING_TECHNOLOGIES: tuple[CoolingTechnology, ...] = (
     ),
     CoolingTechnology(
         id="immersion",
+        min_rack_density_kw=AIR_LIMIT_KW,
         name="single-phase immersion",
         liquid=True,
         max_rack_density_kw=250.0,
@@ -161,7 +168,7 @@ def training_options(h100_equivalent_gpus: int) -> tuple[TrainingOption, ...]:
             id="gb200",
             name=f"{gb200_gpus:,} GB200 in {racks:,} NVL72 racks (liquid only)",
             gpus=gb200_gpus,
-            it_mw=racks * GB200_NVL72_RACK_KW / 1000.0,
+            it_mw=round(racks * GB200_NVL72_RACK_KW / 1000.0, 6),
             rack_density_kw=GB200_NVL72_RACK_KW,
             utilisation=TRAINING_UTILISATION,
             capital_usd=racks * GB200_NVL72_RACK_USD,
@@ -171,7 +178,7 @@ def training_options(h100_equivalent_gpus: int) -> tuple[TrainingOption, ...]:
             id="h100",
             name=f"{h100_equivalent_gpus:,} H100 in {servers:,} DGX servers (air-coolable)",
             gpus=h100_equivalent_gpus,
-            it_mw=servers * DGX_H100_KW / 1000.0,
+            it_mw=round(servers * DGX_H100_KW / 1000.0, 6),
             rack_density_kw=DGX_H100_PER_RACK * DGX_H100_KW,
             utilisation=TRAINING_UTILISATION,
             capital_usd=servers * SERVERS[0].capital_usd,
@@ -206,6 +213,12 @@ LEASE_USD_PER_KW_MONTH: dict[str, float] = {
 LEASE_DEFAULT_USD_PER_KW_MONTH = 184.06
 LEASE_MAX_IT_MW = 30.0  # ASSUMPTION: what one colocation provider can lease in a market
 LEASE_MAX_DENSITY_KW = 60.0  # ASSUMPTION: air and rear-door halls
+
+
+def leases(site_id: str) -> bool:
+    """Whether the bundled scenario offers a colocation lease here: in the five markets with
+    a published per-market asking rent (above)."""
+    return site_id in LEASE_USD_PER_KW_MONTH
 
 
 def lease(site_id: str) -> Lease:
