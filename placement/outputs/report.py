@@ -452,7 +452,7 @@ def _training_table(scenario: Scenario, result: PlacementResult, data: ModelData
     sites = {s.id: s for s in scenario.sites}
     table = _table("Training clusters: each placed whole at one site, and what it beat")
     table.add_column("cluster", no_wrap=True)
-    table.add_column("built as", overflow="fold", ratio=2)
+    table.add_column("built as", overflow="fold", ratio=1)
     table.add_column("IT MW", justify="right", no_wrap=True)
     table.add_column("cooling", no_wrap=True)
     table.add_column("site (financing)", overflow="fold", ratio=1)
@@ -464,15 +464,22 @@ def _training_table(scenario: Scenario, result: PlacementResult, data: ModelData
         alternatives = [
             (cost, what)
             for cost, what in (
-                (e.alternative_site_cost, f"at {e.alternative_site}"),
-                (e.alternative_option_cost, f"as {e.alternative_option}"),
+                (
+                    e.alternative_site_cost,
+                    f"at {_site_name(scenario, e.alternative_site)} ({e.alternative_site_how})",
+                ),
+                (
+                    e.alternative_option_cost,
+                    f"as {e.alternative_option} at "
+                    f"{_site_name(scenario, e.alternative_option_site)}",
+                ),
             )
             if cost is not None
         ]
         best = min(alternatives, default=None)
         table.add_row(
             escape(e.cluster),
-            escape(f"{e.option_name}, {e.rack_density_kw:g} kW/rack"),
+            escape(f"{e.option}, {e.rack_density_kw:g} kW/rack"),
             f"{e.it_mw:,.1f}",
             escape(e.cooling),
             escape(f"{site.name or site.id} ({e.financing})"),
@@ -483,7 +490,8 @@ def _training_table(scenario: Scenario, result: PlacementResult, data: ModelData
     table.caption = (
         "USD/yr to run = annualised build, cooling and hardware capital, lease or cloud, energy "
         "and carbon of the cluster as built; next best = the cheapest other site or way to "
-        "build it (same terms), and how much dearer it is"
+        "build it (same terms), and how much dearer it is; built as = the cluster's option "
+        "(its full description is in training.csv)"
     )
     return table
 
@@ -548,11 +556,9 @@ def _inference_table(
     table = _table("Inference: on which hardware, under which financing, and what it beat")
     table.add_column("hardware", no_wrap=True)
     table.add_column("financing", no_wrap=True)
-    for name in ("IT MW", "units", f"work ({unit})", "cooling"):
+    for name in ("IT MW", "units", "work", "cooling", "USD/yr", "best other"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("sites", overflow="fold", ratio=1)
-    for name in ("USD/yr", "best other"):
-        table.add_column(name, justify="right", no_wrap=True)
     cooling = _inference_cooling(result)
     for g in explain_inference(data, result):
         table.add_row(
@@ -562,11 +568,12 @@ def _inference_table(
             f"{g.units:,.0f}",
             f"{g.work:,.0f}",
             escape(", ".join(sorted(cooling.get(g.hardware, {"provider"})))),
-            escape(_first([_site_name(scenario, s) for s in g.sites], 4)),
             _usd(g.cost),
             _pct(g.alternative_cost, g.cost),
+            escape(_first([_site_name(scenario, s) for s in g.sites], 4)),
         )
     table.caption = (
+        f"work in {unit}s at peak; "
         "USD/yr = the assignments' hardware capital or cloud price, build or lease, energy, "
         "carbon and latency penalty; best other = the same regions each served by its cheapest "
         "pair on other hardware or under another financing mode (same terms), relative; a "
@@ -616,8 +623,9 @@ def _sites_table(scenario: Scenario, result: PlacementResult) -> RenderableType:
         site = sites.get(ld.site)
         grid = f"{site.power_mw:,.0f}" if site and site.power_mw else "—"
         mean_rtt = rtt_weight[ld.site] / people[ld.site] if people[ld.site] > 0 else None
+        modes = [m for m in ld.financing if m != "build"]
         table.add_row(
-            escape(_site_name(scenario, ld.site)),
+            escape(_site_name(scenario, ld.site) + (f" ({', '.join(modes)})" if modes else "")),
             f"{ld.training_mw:,.1f}" if ld.training_mw else "—",
             f"{ld.inference_mw:,.1f}" if ld.inference_mw else "—",
             f"{ld.facility_mw:,.0f}/{grid}",
@@ -711,6 +719,11 @@ def _costs_table(result: PlacementResult, scenario: Scenario | None = None) -> R
             CostBreakdown.label(key), _usd(value), f"{value / spend:.1%}" if spend else "—"
         )
     table.add_row(Text("spend (paid per year)", style="bold"), Text(_usd(spend), style="bold"), "")
+    for label, value in (
+        ("  of which annualised capital", costs.capital),
+        ("  of which operating", costs.operating),
+    ):
+        table.add_row(label, _usd(value), f"{value / spend:.1%}" if spend else "—")
     lam = None if scenario is None else scenario.economics.latency_penalty_usd_per_user_ms_year
     for key in PENALTY_COMPONENTS:
         label = CostBreakdown.label(key)

@@ -33,9 +33,11 @@ class TrainingExplanation:
     rack_density_kw: float
     pue: float
     cost: float  # running cost of the choice
-    alternative_site: str | None  # cheapest choice at another site
+    alternative_site: str | None  # site id of the cheapest choice at another site
+    alternative_site_how: str | None  # its option and cooling, "gb200, direct_to_chip"
     alternative_site_cost: float | None
-    alternative_option: str | None  # cheapest other way to build it (any site)
+    alternative_option: str | None  # the cheapest other way to build it (any site)
+    alternative_option_site: str | None  # where that is cheapest (site id)
     alternative_option_cost: float | None
 
 
@@ -105,14 +107,18 @@ def explain_training(data: ModelData, result: PlacementResult) -> list[TrainingE
                 cost=float(cost[p]),
                 alternative_site=None
                 if alt_site is None
-                else f"{site_ids[data.sites.site[tr.site[alt_site]]]}"
-                f" ({data.training_options[int(tr.option[alt_site])].id}, "
-                f"{technology[tr.tech[alt_site]]})",
+                else site_ids[data.sites.site[tr.site[alt_site]]],
+                alternative_site_how=None
+                if alt_site is None
+                else f"{data.training_options[int(tr.option[alt_site])].id}, "
+                f"{technology[tr.tech[alt_site]]}",
                 alternative_site_cost=None if alt_site is None else float(cost[alt_site]),
                 alternative_option=None
                 if alt_option is None
-                else f"{data.training_options[int(tr.option[alt_option])].id} at "
-                f"{site_ids[data.sites.site[tr.site[alt_option]]]}",
+                else data.training_options[int(tr.option[alt_option])].id,
+                alternative_option_site=None
+                if alt_option is None
+                else site_ids[data.sites.site[tr.site[alt_option]]],
                 alternative_option_cost=None if alt_option is None else float(cost[alt_option]),
             )
         )

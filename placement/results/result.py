@@ -126,9 +126,9 @@ class CostBreakdown(_Frozen):
     cloud: float = Field(0.0, description="cloud instances")
     energy: float = Field(0.0, description="energy")
     carbon: float = Field(0.0, description="carbon")
-    latency_penalty: float = Field(0.0, description="latency penalty (λ-weighted, not spend)")
+    latency_penalty: float = Field(0.0, description="latency penalty (λ-weighted)")
     pair_costs: float = Field(0.0, description="pair costs")
-    unserved: float = Field(0.0, description="unserved demand (penalty, not spend)")
+    unserved: float = Field(0.0, description="unserved demand")
     capital: float = Field(
         0.0,
         description="Of the components above, the annualised capital (site, cooling, build and "
