@@ -54,7 +54,8 @@ def _describe(err: dict[str, Any]) -> str:
         loc = err.get("loc", ())
         if loc and loc[0] == "sites" and isinstance(parent, dict):
             named = f" (site {parent['id']!r})" if "id" in parent else ""
-            hint = "" if loc[-1] in ("id", "lat", "lon", "power_mw") else "; state it on the site "
+            top_level = len(loc) == 3 and loc[-1] not in ("id", "lat", "lon", "power_mw")
+            hint = "; state it on the site " if top_level else ""
             hint += "or for every site in site_defaults" if hint else ""
             return f"{location}: required field is missing{named}{hint}"
         return f"{location}: required field is missing"
