@@ -291,3 +291,18 @@ def test_unknown_catalogue_references_are_named():
         scenario(sites=[site("a", energy_price_usd_per_mwh=-1.0)])
     with pytest.raises(pl.ScenarioError, match="lease terms"):
         scenario(sites=[site("a", financing=["build", "lease"])])
+
+
+def test_negative_menu_prices_are_named():
+    lease = {"usd_per_kw_month": -5.0, "max_it_mw": 10.0, "max_rack_density_kw": 40.0}
+    with pytest.raises(pl.ScenarioError, match=r"sites\[0\]\.lease\.usd_per_kw_month = -5\.0"):
+        scenario(sites=[site("a", financing=["lease"], lease=lease)])
+    cloud = {"usd_per_unit_hour": {"gpu": -1.0}}
+    with pytest.raises(pl.ScenarioError, match=r"sites\[0\]\.cloud\.usd_per_unit_hour\.gpu"):
+        scenario(sites=[site("a", financing=["cloud"], cloud=cloud)])
+    with pytest.raises(pl.ScenarioError, match=r"hardware\[0\]\.capital_usd_per_unit = -1"):
+        scenario(
+            sites=[site("a")],
+            hardware=[{"id": "gpu", "throughput_per_unit": 1, "kw_per_unit": 1,
+                       "rack_density_kw": 10, "capital_usd_per_unit": -1}],
+        )  # fmt: skip
