@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placement.model.data import ModelData
 from placement.formulations import Built
+from placement.model.data import ModelData
 from placement.results.result import Assignment, CostBreakdown, Kpis, SiteLoad
 
 SHARE_EPS = 1e-9
@@ -106,9 +106,7 @@ def summarise(data: ModelData, d: Decisions) -> Summary:
             for i, k in zip(tr.site[active.train], tr.other[active.train], strict=True)
         },
         serving=_assignments(data, active, site_ids, region_ids),
-        unserved={
-            region_ids[j]: float(d.unserved[j]) for j in np.flatnonzero(d.unserved).tolist()
-        },
+        unserved={region_ids[j]: float(d.unserved[j]) for j in np.flatnonzero(d.unserved).tolist()},
         sites=_site_loads(data, d, active, site_ids),
         costs=_costs(data, d, active),
         kpis=_kpis(data, d, active, site_ids),
@@ -148,9 +146,7 @@ def _per_site(data: ModelData, active: _Active, training: np.ndarray, serving: n
     """Σ per site of a training-pair value (whole) and a serving-pair value × share."""
     n = data.n_sites
     out = _sum_by(data.training.site[active.train], training[active.train], n)
-    return out + _sum_by(
-        data.serving.site[active.serve], active.share * serving[active.serve], n
-    )
+    return out + _sum_by(data.serving.site[active.serve], active.share * serving[active.serve], n)
 
 
 def _site_loads(

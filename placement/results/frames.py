@@ -309,6 +309,9 @@ def _geo(frames: dict[str, pd.DataFrame], scenario: Scenario) -> dict[str, Any]:
     where = {s.id: (s.lon, s.lat) for s in scenario.sites}
     where_r = {r.id: (r.lon, r.lat) for r in scenario.regions}
     links = frames["assignments"]
-    lines = [LineString([where_r[r], where[s]]) for r, s in zip(links["region"], links["site"], strict=True)]
+    lines = [
+        LineString([where_r[r], where[s]])
+        for r, s in zip(links["region"], links["site"], strict=True)
+    ]
     out["assignments"] = gpd.GeoDataFrame(links, geometry=lines, crs="EPSG:4326")
     return out

@@ -15,8 +15,8 @@ import networkx as nx
 from geopy.distance import geodesic, great_circle
 
 from placement.errors import VerificationError
-from placement.results.result import COST_COMPONENTS, PlacementResult
 from placement.model.schema import NetworkSettings, Scenario, Site
+from placement.results.result import COST_COMPONENTS, PlacementResult
 
 FEAS_TOL = 1e-6  # absolute, on shares and MW (relative on large capacities)
 COST_RTOL = 1e-6
