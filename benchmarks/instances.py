@@ -136,7 +136,7 @@ def us_whatif(which: str) -> Scenario:
     from placement import datasets
 
     scenario = datasets.us_default()
-    econ, network, rules = scenario.economics, scenario.network, scenario.rules
+    econ, rules = scenario.economics, scenario.rules
     lam = econ.latency_penalty_usd_per_user_ms_year
     if which == "base":
         return scenario
@@ -156,13 +156,36 @@ def us_whatif(which: str) -> Scenario:
         )
         return scenario.model_copy(update={"sites": sites, "name": f"us_default_{which}"})
     if which == "slo_20ms":
-        network = network.model_copy(update={"default_slo_ms": 20.0})
-        return scenario.model_copy(update={"network": network, "name": f"us_default_{which}"})
+        return _tight_slo(scenario, 20.0)
     if which == "extra_campus":
         return scenario.model_copy(
             update={"sites": (*scenario.sites, _extra_campus(scenario)), "name": "us_default_+1"}
         )
     raise ValueError(f"what-if {which!r}: choose one of {', '.join(US_WHATIFS)}")
+
+
+def _tight_slo(scenario: Scenario, slo_ms: float) -> Scenario:
+    """A tighter default SLO; regions no candidate reaches within it keep the old one (a
+    planner would not promise 20 ms to the Aleutians)."""
+    import numpy as np
+
+    from placement.model.data import build_model_data
+
+    tight = scenario.model_copy(
+        update={
+            "network": scenario.network.model_copy(update={"default_slo_ms": slo_ms}),
+            "name": f"{scenario.name}_slo_{slo_ms:g}ms",
+        }
+    )
+    served = np.zeros(len(scenario.regions), dtype=bool)
+    served[build_model_data(tight).serving.other] = True  # RTT + service time within the SLO
+    remote = set(np.flatnonzero(~served).tolist())
+    old = scenario.network.default_slo_ms
+    regions = tuple(
+        r.model_copy(update={"slo_ms": old}) if j in remote and r.slo_ms is None else r
+        for j, r in enumerate(scenario.regions)
+    )
+    return tight.model_copy(update={"regions": regions})
 
 
 def _extra_campus(scenario: Scenario) -> Any:
