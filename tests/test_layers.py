@@ -18,10 +18,11 @@ LAYERS: dict[str, int] = {
     "io": 3,
     "formulations": 4,
     "results": 5,
-    "solving": 6,
-    "outputs": 7,
-    "batch": 8,
-    "cli": 9,
+    "decomposition": 6,
+    "solving": 7,
+    "outputs": 8,
+    "batch": 9,
+    "cli": 10,
 }
 
 

@@ -17,9 +17,12 @@ from placement.formulations import FORMULATIONS
 from placement.milp.backends import SOLVERS
 from placement.milp.lp_branch import DEFAULT_MAX_NODES
 
-METHODS: tuple[str, ...] = ("auto", "milp")
+METHODS: tuple[str, ...] = ("auto", "milp", "decomposition")
 """``milp``: the formulation handed whole to the solver (after the LP branch and bound with
-HiGHS); ``auto``: the method measured best for the model's size and structure."""
+HiGHS); ``decomposition``: Lagrangian branch and bound (:mod:`placement.decomposition`; models
+with a feature it does not cover are solved by the MILP and the message says why); ``auto``:
+the method measured best for the model's size and structure
+(:func:`placement.solving.decomposed.choose`)."""
 DEFAULT_GAP = 1e-6
 DEFAULT_TIME_LIMIT = 600.0
 
@@ -32,7 +35,7 @@ class SolveOptions:
         formulation: ``strong`` (per-pair linking, default), ``weak`` (aggregated linking) or
             ``single_source`` (each region served whole by one site).
         solver: ``highs`` (default), ``scip`` or ``cpsat`` (exact on ``single_source`` only).
-        method: ``auto`` (default) or ``milp``; see :data:`METHODS`.
+        method: ``auto`` (default), ``milp`` or ``decomposition``; see :data:`METHODS`.
         time_limit: seconds for the whole solve (None: no limit).
         gap: relative optimality gap at which the solve may stop, in [0, 1).
         threads: solver threads (None: the solver's default).

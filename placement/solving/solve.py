@@ -23,7 +23,7 @@ from placement.model.diagnose import diagnose
 from placement.model.schema import Scenario
 from placement.results.decode import read_decisions, summarise
 from placement.results.result import PlacementResult, Status
-from placement.solving import methods
+from placement.solving import decomposed, methods
 from placement.solving.options import DEFAULT_GAP, DEFAULT_TIME_LIMIT, SolveOptions
 
 SOLVERS = backends.SOLVERS
@@ -106,6 +106,9 @@ def _solve(
             build_seconds=time.perf_counter() - started,
             diagnosis=tuple(problems),
         )
+    choice = decomposed.choose(data, options, customised=customise is not None)
+    if choice.method == "decomposition":
+        return decomposed.solve(scenario, data, options, started=started, say=say)
     say(f"building the {options.formulation} model")
     built = build(data, options.formulation)
     if customise is not None:
@@ -118,7 +121,11 @@ def _solve(
     )
     deadline = None if options.time_limit is None else started + options.time_limit
     outcome = methods.run(built, options, deadline=deadline, progress=say)
-    return _result(scenario, data, built, options, outcome, build_seconds, say)
+    result = _result(scenario, data, built, options, outcome, build_seconds, say)
+    if choice.note:
+        message = f"{choice.note}; {result.message}" if result.message else choice.note
+        result = result.model_copy(update={"message": message})
+    return result
 
 
 def _result(

@@ -1,0 +1,20 @@
+"""Decomposition methods for the placement MILP: Lagrangian relaxation and branch and bound.
+
+``solve_decomposition(data, time_limit=..., gap=...)`` proves optimality on models the plain
+MILP cannot finish (large facility-location structure). It covers the classic structure of the
+strong formulation (:mod:`placement.decomposition.classic`: training clusters and their liquid
+cooling, power, racks, unserved demand, the share cap, site limits, the carbon cap,
+existing/forbidden sites); ``unsupported_features(data)`` lists what it does not (decision
+menus, single sourcing, a capital budget) so the caller solves the MILP and says why. A layer
+between the formulations (it builds restricted MILPs) and :mod:`placement.solving`; its own
+HiGHS calls (warm transport LPs, restricted MILPs) live in
+:mod:`placement.decomposition.highs`.
+"""
+
+from placement.decomposition.solve import (
+    DecompositionOutcome,
+    solve_decomposition,
+    unsupported_features,
+)
+
+__all__ = ["DecompositionOutcome", "solve_decomposition", "unsupported_features"]

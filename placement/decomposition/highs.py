@@ -1,0 +1,311 @@
+"""Every HiGHS call of the decomposition, through HiGHS's own Python binding ``highspy``.
+
+One function, :func:`solve`, takes a :class:`placement.milp.linear_model.LinearModel` and returns a
+:class:`Solution`; nothing else in the package imports ``highspy``, so this module is the one
+to swap for the project's solver layer. Deadlines are held twice: HiGHS's ``time_limit``
+option, and an interrupt callback (MIP and simplex) that stops the solve once the wall clock
+passes the deadline, since HiGHS checks its own limit only between phases.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse
+
+from placement.milp.highs import _new_highs
+from placement.milp.linear_model import LinearModel
+
+MAX_VALUE_SCALING = 4  # HiGHS simplex_scale_strategy: much faster on placement LPs
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What a HiGHS solve returned."""
+
+    status: str  # optimal | feasible | infeasible | no_solution | error
+    values: np.ndarray | None
+    objective: float | None
+    bound: float | None  # the MIP dual bound (LP: the optimum), None if unknown
+    seconds: float
+    nodes: int = 0
+    detail: str = ""
+
+
+def solve(
+    model: LinearModel,
+    *,
+    relax: bool = False,
+    time_limit: float | None = None,
+    deadline: float | None = None,
+    gap: float = 1e-9,
+    start: np.ndarray | None = None,
+    seed: int = 0,
+    threads: int = 1,
+    log: bool = False,
+) -> Solution:
+    """Solve ``model`` (its LP relaxation when ``relax``) with HiGHS.
+
+    ``deadline`` is an absolute ``time.perf_counter()`` value; the effective time limit is the
+    smaller of ``time_limit`` and the time left. ``start`` is a full vector of variable values
+    handed to HiGHS as a MIP start (it may be partial or infeasible; HiGHS checks it).
+    """
+    import highspy
+
+    started = time.perf_counter()
+    limit = _time_left(time_limit, deadline, started)
+    if limit is not None and limit <= 0:
+        return Solution("no_solution", None, None, None, 0.0, detail="no time left")
+    h = _new_highs()  # silences the first instance's banner
+    h.setOptionValue("output_flag", bool(log))
+    h.setOptionValue("threads", int(threads))
+    h.setOptionValue("random_seed", int(seed))
+    if limit is not None:
+        h.setOptionValue("time_limit", float(max(limit, 1e-3)))
+    integer = model.var_integer
+    mip = not relax and bool(integer.any())
+    if mip:
+        h.setOptionValue("mip_rel_gap", float(gap))
+        h.setOptionValue("mip_abs_gap", 1e-9)
+    else:
+        h.setOptionValue("simplex_scale_strategy", MAX_VALUE_SCALING)
+    h.passModel(_to_highs_lp(model, mip, highspy))
+    if start is not None and mip:
+        solution = highspy.HighsSolution()
+        solution.col_value = np.asarray(start, dtype=float)
+        solution.value_valid = True
+        h.setSolution(solution)
+    if deadline is not None:
+
+        def stop(event) -> None:
+            if time.perf_counter() > deadline:
+                event.interrupt()
+
+        h.cbMipInterrupt.subscribe(stop)
+        h.cbSimplexInterrupt.subscribe(stop)
+    try:
+        h.run()
+    except Exception as exc:  # HiGHS refused the model
+        return Solution("error", None, None, None, time.perf_counter() - started, detail=str(exc))
+    seconds = time.perf_counter() - started
+    return _read(h, highspy, mip, model.num_vars, seconds)
+
+
+def _time_left(time_limit: float | None, deadline: float | None, now: float) -> float | None:
+    limits = []
+    if time_limit is not None:
+        limits.append(time_limit)
+    if deadline is not None:
+        limits.append(deadline - now)
+    return min(limits) if limits else None
+
+
+def _to_highs_lp(model: LinearModel, mip: bool, highspy):
+    rows, cols, vals = model.triplets()
+    matrix = scipy.sparse.csr_matrix((vals, (rows, cols)), shape=(model.num_rows, model.num_vars))
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.num_vars
+    lp.num_row_ = model.num_rows
+    lp.col_cost_ = model.objective
+    lp.col_lower_ = model.var_lb
+    lp.col_upper_ = model.var_ub
+    lp.row_lower_ = model.row_lb
+    lp.row_upper_ = model.row_ub
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data
+    if mip:
+        kinds = np.where(
+            model.var_integer,
+            int(highspy.HighsVarType.kInteger),
+            int(highspy.HighsVarType.kContinuous),
+        )
+        lp.integrality_ = [highspy.HighsVarType(int(k)) for k in kinds]
+    return lp
+
+
+def _read(h, highspy, mip: bool, num_vars: int, seconds: float) -> Solution:
+    status = h.getModelStatus()
+    info = h.getInfo()
+    ms = highspy.HighsModelStatus
+    nodes = int(info.mip_node_count) if mip else 0
+    has_solution = int(info.primal_solution_status) == 2
+    values = objective = None
+    if has_solution:
+        values = np.asarray(h.getSolution().col_value, dtype=float)[:num_vars]
+        objective = float(info.objective_function_value)
+    if mip:
+        bound = float(info.mip_dual_bound)
+        bound = bound if math.isfinite(bound) else None
+    else:
+        bound = objective if status == ms.kOptimal else None
+    detail = h.modelStatusToString(status)
+    if status == ms.kOptimal:
+        kind = "optimal" if has_solution else "error"
+    elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        kind = "infeasible"
+    elif has_solution:
+        kind = "feasible"
+    elif status in (ms.kTimeLimit, ms.kInterrupt, ms.kIterationLimit, ms.kSolutionLimit):
+        kind = "no_solution"
+    else:
+        kind = "error"
+    return Solution(kind, values, objective, bound, seconds, nodes, detail)
+
+
+class TransportLP:
+    """The inference part of the placement for a changing set of open sites, kept warm.
+
+    Columns: x_p ∈ [0, s̄] for the serving pairs given and, for soft demand, unserved
+    z_j ∈ [0, 1]. Rows: Σ_p x_p (+ z_j) = 1 per region; Σ F_p x_p ≤ power left and
+    Σ R_p x_p ≤ racks left per site (what training placed there leaves); Σ e_p x_p ≤ carbon
+    left when there is a cap. A closed site has its columns' upper bounds at 0, so
+    consecutive solves differ by a few bounds and the dual simplex restarts from the last
+    basis: a local search evaluates a move in a few pivots.
+    """
+
+    def __init__(
+        self,
+        site: np.ndarray,
+        region: np.ndarray,
+        cost: np.ndarray,
+        power_use: np.ndarray,
+        racks_use: np.ndarray,
+        carbon: np.ndarray,
+        *,
+        share_cap: float,
+        n_regions: int,
+        n_sites: int,
+        unserved_cost: np.ndarray | None,
+        carbon_cap: float | None,
+        seed: int = 0,
+    ):
+        import highspy
+
+        self._highspy = highspy
+        self.site = site
+        self.n_regions = n_regions
+        n_pairs = site.size
+        sites = np.unique(site)
+        self.sites = sites
+        row_of = np.full(n_sites, -1, dtype=np.int64)
+        row_of[sites] = n_regions + np.arange(sites.size)
+        self.power_row = row_of
+        rack_row = np.full(n_sites, -1, dtype=np.int64)
+        rack_row[sites] = n_regions + sites.size + np.arange(sites.size)
+        self.rack_row = rack_row
+        n_rows = n_regions + 2 * sites.size
+        rows = [region, row_of[site], rack_row[site]]
+        cols = [np.arange(n_pairs)] * 3
+        vals = [np.ones(n_pairs), power_use, racks_use]
+        self.carbon_row = -1
+        if carbon_cap is not None:
+            self.carbon_row = n_rows
+            n_rows += 1
+            rows.append(np.full(n_pairs, self.carbon_row))
+            cols.append(np.arange(n_pairs))
+            vals.append(carbon)
+        n_cols = n_pairs
+        col_cost = [cost]
+        self.col_ub = np.full(n_pairs, share_cap)
+        col_ub = [self.col_ub]
+        if unserved_cost is not None:
+            rows.append(np.arange(n_regions))
+            cols.append(n_pairs + np.arange(n_regions))
+            vals.append(np.ones(n_regions))
+            n_cols += n_regions
+            col_cost.append(unserved_cost)
+            col_ub.append(np.ones(n_regions))
+        matrix = scipy.sparse.csc_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(n_rows, n_cols),
+        )
+        matrix.eliminate_zeros()
+        lp = highspy.HighsLp()
+        lp.num_col_ = n_cols
+        lp.num_row_ = n_rows
+        lp.col_cost_ = np.concatenate(col_cost)
+        lp.col_lower_ = np.zeros(n_cols)
+        lp.col_upper_ = np.concatenate(col_ub)
+        upper = np.full(n_rows, np.inf)
+        upper[:n_regions] = 1.0
+        lp.row_lower_ = np.concatenate([np.ones(n_regions), np.full(n_rows - n_regions, -np.inf)])
+        lp.row_upper_ = upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+        lp.a_matrix_.value_ = matrix.data
+        h = _new_highs()  # silences the first instance's banner
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", int(seed))
+        h.setOptionValue("simplex_scale_strategy", MAX_VALUE_SCALING)
+        h.passModel(lp)
+        self.h = h
+        self.n_pairs = n_pairs
+        order = np.argsort(site, kind="stable")
+        self._cols_of_site = np.split(order, np.searchsorted(site[order], sites[1:]))
+        self._open = np.ones(n_sites, dtype=bool)
+        self._row_upper = upper
+        self.last_status = ""
+        self.solves = 0
+        self.seconds = 0.0
+
+    def solve(
+        self,
+        open_sites: np.ndarray,
+        power_left: np.ndarray,
+        racks_left: np.ndarray,
+        carbon_left: float | None = None,
+        deadline: float | None = None,
+    ) -> float:
+        """Optimal inference cost with exactly ``open_sites`` usable (inf if infeasible)."""
+        changed = np.flatnonzero(open_sites[self.sites] != self._open[self.sites])
+        if changed.size:
+            cols = np.concatenate([self._cols_of_site[k] for k in changed]).astype(np.int32)
+            ub = np.where(open_sites[self.site[cols]], self.col_ub[cols], 0.0)
+            self.h.changeColsBounds(cols.size, cols, np.zeros(cols.size), ub)
+            self._open = open_sites.copy()
+        upper = self._row_upper.copy()
+        upper[self.power_row[self.sites]] = power_left[self.sites]
+        upper[self.rack_row[self.sites]] = racks_left[self.sites]
+        if self.carbon_row >= 0 and carbon_left is not None:
+            upper[self.carbon_row] = carbon_left
+        moved = np.flatnonzero(upper != self._row_upper)
+        if moved.size:
+            lower = np.where(moved < self.n_regions, 1.0, -np.inf)
+            self.h.changeRowsBounds(moved.size, moved.astype(np.int32), lower, upper[moved])
+            self._row_upper = upper
+        started = time.perf_counter()
+        if deadline is not None:
+            left = deadline - started
+            if left <= 0:
+                self.last_status = "unknown"
+                return math.inf
+            # HiGHS's time limit counts the run time of the object since its creation
+            self.h.setOptionValue("time_limit", float(self.h.getRunTime() + left))
+        else:
+            self.h.setOptionValue("time_limit", math.inf)
+        self.h.run()
+        self.seconds += time.perf_counter() - started
+        self.solves += 1
+        status = self.h.getModelStatus()
+        ms = self._highspy.HighsModelStatus
+        if status == ms.kOptimal:
+            self.last_status = "optimal"
+            return float(self.h.getInfo().objective_function_value)
+        infeasible = status in (ms.kInfeasible, ms.kUnboundedOrInfeasible)
+        self.last_status = "infeasible" if infeasible else "unknown"
+        return math.inf
+
+    def demand_duals(self) -> np.ndarray:
+        """Duals of the demand rows at the last solve (the marginal cost of each region)."""
+        return np.asarray(self.h.getSolution().row_dual, dtype=float)[: self.n_regions]
+
+    def values(self) -> np.ndarray:
+        """Column values of the last solve: pair shares, then unserved shares (soft)."""
+        return np.asarray(self.h.getSolution().col_value, dtype=float)

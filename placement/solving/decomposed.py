@@ -1,0 +1,130 @@
+"""Which method proves a model, and the decomposition's route from data to result.
+
+``auto`` chooses by size and structure, from the side-by-side measurements in
+``benchmarks/RESULTS.md`` (plain MILP vs decomposition, 1 thread): the MILP proves the small
+models (OR-Library, up to 50 sites; median 0.01 s) before the decomposition has finished its
+root ascent, and the legacy US model (53 sites, training clusters, an almost integral strong
+LP) is proven faster by the LP branch and bound; pure location models from
+:data:`AUTO_MIN_SITES_LOCATION` sites and :data:`AUTO_MIN_PAIRS_LOCATION` pairs up (random CFLP
+50×200 and 100×1,000 at every capacity ratio) are proven by the decomposition where the MILP
+is slower or stops at a gap, and so are models with training clusters from
+:data:`AUTO_MIN_SITES` sites and :data:`AUTO_MIN_PAIRS` pairs.
+Models with a feature the decomposition does not cover (decision menus, single sourcing, a
+capital budget, rows added by ``customise``) go to the MILP; when the decomposition was asked
+for, or ``auto`` would have chosen it, the result's message says why.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from placement.decomposition import solve_decomposition, unsupported_features
+from placement.model.data import ModelData
+from placement.model.schema import Scenario
+from placement.results.decode import summarise
+from placement.results.result import PlacementResult, Status
+from placement.solving.options import SolveOptions
+
+AUTO_MIN_SITES = 80  # models with training clusters (the legacy US model, 53 sites: MILP)
+AUTO_MIN_PAIRS = 20_000
+AUTO_MIN_SITES_LOCATION = 40  # pure location models (no training clusters)
+AUTO_MIN_PAIRS_LOCATION = 5_000  # OR-Library's largest: 50 x 50 = 2,500 pairs (MILP)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The method a solve uses, and a note for the result's message ("" when none is due)."""
+
+    method: str  # milp | decomposition
+    note: str
+
+
+def choose(data: ModelData, options: SolveOptions, *, customised: bool) -> Choice:
+    """The method for ``data``: ``options.method`` unless it is ``auto`` or not applicable."""
+    wanted = options.method
+    if wanted == "milp":
+        return Choice("milp", "")
+    large = _large(data)
+    if wanted == "auto" and not large:
+        return Choice("milp", "")
+    missing = list(unsupported_features(data, formulation=options.formulation))
+    if options.solver != "highs":
+        missing.append(f"solver {options.solver!r} (the decomposition solves with HiGHS)")
+    if customised:
+        missing.append("rows or bounds added by customise")
+    if missing:
+        who = "method 'decomposition'" if wanted == "decomposition" else "method 'auto'"
+        return Choice(
+            "milp",
+            f"{who}: solved by the MILP because the decomposition does not cover "
+            + "; ".join(missing),
+        )
+    return Choice("decomposition", "")
+
+
+def _large(data: ModelData) -> bool:
+    """Large enough for the decomposition to win, by the published measurements."""
+    pairs = len(data.serving)
+    if data.n_clusters == 0:
+        return data.n_sites >= AUTO_MIN_SITES_LOCATION and pairs >= AUTO_MIN_PAIRS_LOCATION
+    return data.n_sites >= AUTO_MIN_SITES and pairs >= AUTO_MIN_PAIRS
+
+
+def solve(
+    scenario: Scenario,
+    data: ModelData,
+    options: SolveOptions,
+    *,
+    started: float,
+    say: Progress,
+) -> PlacementResult:
+    """Solve ``data`` by Lagrangian branch and bound (:mod:`placement.decomposition`).
+
+    The status is ``optimal`` only when the proven bound is within ``options.gap`` of the
+    objective recomputed from the decisions; ``bound`` is the bound the search proved.
+    """
+    left = None
+    if options.time_limit is not None:
+        left = max(options.time_limit - (time.perf_counter() - started), 0.0)
+    build_seconds = time.perf_counter() - started
+    say(f"solving by Lagrangian decomposition: {data.n_sites} sites, {len(data.serving):,} pairs")
+    outcome = solve_decomposition(
+        data, time_limit=left, gap=options.gap, seed=options.seed, progress=say
+    )
+    common = {
+        "scenario": scenario.name,
+        "formulation": options.formulation,
+        "solver": "highs",
+        "method": "decomposition",
+        "build_seconds": build_seconds,
+        "solve_seconds": time.perf_counter() - started - build_seconds,
+        "message": outcome.message,
+        "bound": outcome.bound,
+    }
+    if outcome.decisions is None:
+        return PlacementResult(status=Status(outcome.status), **common)
+    summary = summarise(data, outcome.decisions)
+    objective = summary.costs.total
+    bound = None if outcome.bound is None else min(outcome.bound, objective)
+    gap = None if bound is None else max(0.0, objective - bound) / max(abs(objective), 1e-9)
+    status = Status.OPTIMAL if gap is not None and gap <= options.gap else Status.FEASIBLE
+    say(f"{status.value}: {objective:,.0f} USD per year, gap {gap}")
+    return PlacementResult(
+        status=status,
+        objective=objective,
+        gap=gap,
+        open_sites=summary.open_sites,
+        liquid_sites=summary.liquid_sites,
+        training=summary.training,
+        training_choices=summary.training_choices,
+        serving=summary.serving,
+        unserved=summary.unserved,
+        sites=summary.sites,
+        costs=summary.costs,
+        kpis=summary.kpis,
+        **{**common, "bound": bound},
+    )

@@ -1,0 +1,373 @@
+"""The Lagrangian decomposition: valid bounds, honest statuses, verified answers.
+
+Every answer goes through :func:`placement.verify`; every bound is checked against a known
+optimum (Beasley's, or the plain MILP's proven one); no wall-clock is asserted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from conftest import ORLIB, region, scenario, site
+
+import placement as pl
+from placement.datasets.synthetic import random_ai_scenario, random_cflp
+from placement.decomposition import solve_decomposition, unsupported_features
+from placement.decomposition.classic import classic_view
+from placement.decomposition.relaxation import (
+    Evaluator,
+    Fixings,
+    build_relaxation,
+    covering_knapsack,
+)
+from placement.decomposition.solve import initial_multipliers
+from placement.model.data import build_model_data
+from placement.solving.decomposed import Choice, choose
+
+FAST_ORLIB = ("cap41", "cap71", "cap101", "cap131")
+ALL_ORLIB = sorted(
+    pl.io.read_orlib_optima(ORLIB / "capopt.txt"), key=lambda name: (len(name), name)
+)
+
+
+def decompose(scn: pl.Scenario, **options) -> pl.PlacementResult:
+    """Solve by decomposition through ``placement.solve`` and verify the answer independently."""
+    result = pl.solve(scn, method="decomposition", **{"time_limit": 120.0, "gap": 1e-6, **options})
+    assert result.method == "decomposition", result.message
+    pl.verify(scn, result)
+    return result
+
+
+def milp(scn: pl.Scenario) -> pl.PlacementResult:
+    """The plain MILP's answer (the reference), verified."""
+    result = pl.solve(scn, method="milp", gap=1e-7)
+    pl.verify(scn, result)
+    return result
+
+
+def assert_consistent(result: pl.PlacementResult, reference: pl.PlacementResult) -> None:
+    """The decomposition never claims a bound above the MILP's proven optimum, and matches it
+    when both are proven."""
+    if reference.status is pl.Status.INFEASIBLE:
+        assert result.status is pl.Status.INFEASIBLE
+        return
+    assert reference.status is pl.Status.OPTIMAL
+    optimum = reference.objective
+    if result.bound is not None:
+        assert result.bound <= optimum + 2e-6 * abs(optimum)
+    assert result.status is pl.Status.OPTIMAL
+    assert result.gap <= 1e-6
+    assert result.objective == pytest.approx(optimum, rel=2e-6)
+
+
+# ---------------------------------------------------------------------------- OR-Library
+def _orlib(name: str, optima: dict[str, float]) -> None:
+    scn = pl.io.read_orlib_cflp(ORLIB / f"{name}.txt")
+    result = decompose(scn)
+    optimum = optima[name]
+    assert result.status is pl.Status.OPTIMAL
+    assert result.objective == pytest.approx(optimum, rel=1e-6)
+    assert result.bound <= optimum * (1 + 1e-9)
+    assert result.objective - result.bound <= 1e-6 * result.objective
+    assert "Lagrangian" in result.message
+
+
+@pytest.mark.parametrize("name", FAST_ORLIB)
+def test_orlib_instances_reach_beasleys_optimum(name, orlib_optima):
+    _orlib(name, orlib_optima)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ALL_ORLIB)
+def test_all_orlib_instances_reach_beasleys_optimum(name, orlib_optima):
+    _orlib(name, orlib_optima)
+
+
+# ---------------------------------------------------------------------------- hand-made
+def test_one_region_goes_to_the_cheaper_site_including_fixed_cost():
+    scn = scenario(
+        sites=[
+            site("a", 40.0, -100.0, fixed_cost_usd_per_year=100.0),
+            site("b", 41.0, -100.0, fixed_cost_usd_per_year=10.0),
+        ],
+        regions=[region("r", 40.5, -100.0, demand_mw=1.0)],
+        pair_costs_usd_per_year={"a": {"r": 5.0}, "b": {"r": 50.0}},
+    )
+    result = decompose(scn)
+    assert result.status is pl.Status.OPTIMAL
+    assert result.open_sites == ("b",)
+    assert result.objective == pytest.approx(60.0)
+    assert result.bound == pytest.approx(60.0, abs=1e-6)
+
+
+def test_capacity_forces_a_second_site_and_a_split_region():
+    scn = scenario(
+        sites=[
+            site("a", 40.0, -100.0, power_mw=6.0, fixed_cost_usd_per_year=10.0),
+            site("b", 41.0, -100.0, power_mw=6.0, fixed_cost_usd_per_year=10.0),
+        ],
+        regions=[region("r", 40.5, -100.0, demand_mw=10.0)],
+        pair_costs_usd_per_year={"a": {"r": 100.0}, "b": {"r": 200.0}},
+    )
+    result = decompose(scn)
+    # 6 MW from a (share 0.6, 60) and 4 MW from b (share 0.4, 80) plus both fixed costs
+    assert result.status is pl.Status.OPTIMAL
+    assert set(result.open_sites) == {"a", "b"}
+    assert result.objective == pytest.approx(20.0 + 60.0 + 80.0)
+    assert result.shares_of("r") == pytest.approx({"a": 0.6, "b": 0.4})
+
+
+def test_unserved_demand_when_no_site_is_worth_opening():
+    scn = scenario(
+        sites=[site("a", 40.0, -100.0, fixed_cost_usd_per_year=1e9)],
+        regions=[region("r", 40.5, -100.0, demand_mw=2.0)],
+        economics={"unserved_penalty_usd_per_mw_year": 1000.0},
+    )
+    result = decompose(scn)
+    assert result.status is pl.Status.OPTIMAL
+    assert result.open_sites == ()
+    assert result.unserved == {"r": pytest.approx(1.0)}
+    assert result.objective == pytest.approx(2000.0)
+
+
+def test_training_cluster_with_liquid_cooling_goes_where_it_is_cheapest_overall():
+    common = {"max_rack_density_kw": 140.0, "liquid_cooling_available": True}
+    scn = scenario(
+        sites=[
+            site(
+                "cheap_power",
+                40.0,
+                -100.0,
+                energy_price_usd_per_mwh=30.0,
+                **common,
+                liquid_cooling_cost_usd_per_year=5e7,
+            ),
+            site(
+                "cheap_liquid",
+                41.0,
+                -100.0,
+                energy_price_usd_per_mwh=31.0,
+                **common,
+                liquid_cooling_cost_usd_per_year=1e6,
+            ),
+        ],
+        training=[{"id": "c", "it_mw": 50.0, "rack_density_kw": 120.0}],
+    )
+    result = decompose(scn)
+    reference = milp(scn)
+    assert result.training == {"c": "cheap_liquid"}
+    assert result.liquid_sites == ("cheap_liquid",)
+    assert_consistent(result, reference)
+
+
+def test_infeasible_rules_are_proven_infeasible():
+    scn = random_ai_scenario(6, 20, 3, seed=0, slo_ms=None)
+    scn = scn.model_copy(update={"rules": pl.Rules(max_training_sites=1)})
+    if pl.solve(scn).status is not pl.Status.INFEASIBLE:  # the cap must bind for the test
+        pytest.skip("this seed fits every cluster at one site")
+    result = decompose(scn)
+    assert result.status is pl.Status.INFEASIBLE
+    assert result.objective is None and not result.open_sites
+
+
+# ---------------------------------------------------------------------------- features
+def featured(seed: int, **flags) -> pl.Scenario:
+    """A small AI scenario with the requested features switched on."""
+    scn = random_ai_scenario(7, 30, 3, seed, slo_ms=60.0)
+    rng = np.random.default_rng(seed + 100)
+    sites = []
+    for i, s in enumerate(scn.sites):
+        update = {}
+        if flags.get("racks"):
+            update["racks_available"] = int(rng.integers(800, 4000))
+        if flags.get("liquid_inference") and s.liquid_cooling_available and i % 2 == 0:
+            update["air_cooling_limit_kw"] = 20.0  # inference (41 kW/rack) needs liquid here
+        sites.append(s.model_copy(update=update))
+    rules: dict = {"max_share_per_site": flags.get("share", 1.0)}
+    for key, name in (
+        ("max_sites", "max_sites"),
+        ("max_train", "max_training_sites"),
+        ("carbon", "carbon_cap_tonnes_per_year"),
+    ):
+        if flags.get(key) is not None:
+            rules[name] = flags[key]
+    if flags.get("existing"):
+        rules["existing"] = (scn.sites[1].id,)
+    if flags.get("forbidden"):
+        rules["forbidden"] = (scn.sites[0].id,)
+    economics = scn.economics
+    if flags.get("soft"):
+        economics = economics.model_copy(update={"unserved_penalty_usd_per_mw_year": 3e6})
+    return scn.model_copy(
+        update={"sites": tuple(sites), "rules": pl.Rules(**rules), "economics": economics}
+    )
+
+
+FEATURES = {
+    "plain": {},
+    "soft_and_racks": {"soft": True, "racks": True},
+    "share_cap": {"share": 0.6},
+    "max_sites": {"max_sites": 3},
+    "max_training_sites": {"max_train": 2},
+    "existing_forbidden": {"existing": True, "forbidden": True},
+    "liquid_inference": {"liquid_inference": True},
+}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+def test_features_match_the_plain_milp(feature, seed):
+    scn = featured(seed, **FEATURES[feature])
+    reference = milp(scn)
+    result = decompose(scn)
+    assert_consistent(result, reference)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_carbon_cap_matches_the_plain_milp(seed):
+    free = pl.solve(featured(seed), gap=1e-7)
+    scn = featured(seed, carbon=0.9 * free.kpis.carbon_tonnes_per_year)
+    reference = milp(scn)
+    result = decompose(scn)
+    assert_consistent(result, reference)
+    assert result.kpis.carbon_tonnes_per_year <= 0.9 * free.kpis.carbon_tonnes_per_year + 1e-6
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_every_feature_at_once_matches_the_plain_milp(seed):
+    free = pl.solve(featured(seed), gap=1e-7)
+    flags = {name: value for f in FEATURES.values() for name, value in f.items()}
+    flags.update(share=0.7, max_sites=4, max_train=2)
+    flags["carbon"] = 0.97 * free.kpis.carbon_tonnes_per_year
+    scn = featured(seed, **flags)
+    reference = milp(scn)
+    result = decompose(scn)
+    assert_consistent(result, reference)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(2, 8))
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+def test_features_match_the_plain_milp_more_seeds(feature, seed):
+    scn = featured(seed, **FEATURES[feature])
+    reference = milp(scn)
+    result = decompose(scn)
+    assert_consistent(result, reference)
+
+
+# ---------------------------------------------------------------------------- validity
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lagrangian_bound_is_valid_for_any_multipliers(seed):
+    """L(λ) ≤ optimum for random multipliers and, with a site forced open or closed, ≤ the
+    optimum of that restricted problem (here: checked against the global optimum when the
+    optimum respects the fixing)."""
+    flags = {"soft": seed == 1, "racks": True, "share": 0.8 if seed == 2 else 1.0}
+    scn = featured(seed, **flags)
+    reference = pl.solve(scn, gap=1e-9)
+    data = build_model_data(scn)
+    rel = build_relaxation(classic_view(data))
+    evaluator = Evaluator(rel)
+    rng = np.random.default_rng(seed)
+    base = initial_multipliers(rel)
+    fix = Fixings.root(rel)
+    assert fix.propagate(rel)
+    opened = set(reference.open_sites)
+    for _ in range(30):
+        lam = base * rng.uniform(0.5, 1.6, base.size)
+        sub = evaluator.evaluate(lam, fix)
+        assert sub.bound <= reference.objective * (1 + 1e-9)
+        if_open, if_closed = evaluator.fixing_bounds(sub)
+        for i, s in enumerate(scn.sites):
+            respected = if_open[i] if s.id in opened else if_closed[i]
+            assert respected <= reference.objective * (1 + 1e-9)
+
+
+def test_covering_knapsack_bound_and_cover():
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        n = int(rng.integers(2, 9))
+        cost = rng.uniform(0, 10, n)
+        weight = rng.uniform(1, 10, n)
+        need = float(rng.uniform(0.2, 0.9) * weight.sum())
+        best = math.inf
+        for ys in itertools.product((0, 1), repeat=n):
+            y = np.array(ys, dtype=bool)
+            if weight[y].sum() >= need:
+                best = min(best, float(cost[y].sum()))
+        bound, _ = covering_knapsack(cost, weight, need, units=50)
+        assert bound <= best + 1e-9
+        value, chosen = covering_knapsack(cost, weight, need, units=50, exact=False)
+        if math.isfinite(value):
+            assert weight[chosen].sum() >= need * (1 - 1e-12)
+            assert value >= best - 1e-9
+
+
+# ---------------------------------------------------------------------------- API
+def test_unsupported_features_are_listed():
+    data = build_model_data(random_cflp(5, 10, seed=0))
+    assert unsupported_features(data) == []
+    assert unsupported_features(data, formulation="weak") == []
+    assert unsupported_features(data, formulation="single_source") == [
+        "single sourcing (binary inference shares)"
+    ]
+
+
+def test_a_tiny_time_limit_returns_an_honest_outcome():
+    scn = random_cflp(30, 200, seed=1, capacity_ratio=3.0)
+    outcome = solve_decomposition(build_model_data(scn), time_limit=0.3, gap=1e-9)
+    assert outcome.status in ("optimal", "feasible", "no_solution")
+    result = decompose(scn, time_limit=0.3, gap=1e-9)
+    assert result.status in (pl.Status.OPTIMAL, pl.Status.FEASIBLE, pl.Status.NO_SOLUTION)
+    if result.status is pl.Status.FEASIBLE:
+        assert result.bound <= result.objective
+        assert result.gap > 1e-9
+
+
+# ---------------------------------------------------------------------------- method choice
+def test_method_decomposition_is_a_valid_option_and_a_typo_is_named():
+    assert pl.SolveOptions(method="decomposition").method == "decomposition"
+    with pytest.raises(pl.SolverOptionError, match="method = 'lagrange'"):
+        pl.SolveOptions(method="lagrange")
+
+
+def test_a_menu_model_falls_back_to_the_milp_and_says_why():
+    scn = pl.datasets.us_small()  # leases, cloud, hardware and cluster options
+    result = pl.solve(scn, method="decomposition")
+    pl.verify(scn, result)
+    assert result.method != "decomposition"
+    assert "solved by the MILP because the decomposition does not cover" in result.message
+    assert "decision menus" in result.message
+    assert result.status is pl.Status.OPTIMAL
+
+
+def test_single_sourcing_and_customise_fall_back_with_the_reason():
+    scn = random_cflp(8, 30, seed=2)
+    single = pl.solve(scn, formulation="single_source", method="decomposition")
+    assert single.method != "decomposition"
+    assert "single sourcing" in single.message
+    pl.verify(scn, single)
+    custom = pl.solve(scn, method="decomposition", customise=lambda built, data: None)
+    assert custom.method != "decomposition"
+    assert "customise" in custom.message
+
+
+@pytest.mark.filterwarnings("ignore::placement.datasets.DataGapWarning")
+def test_auto_keeps_small_models_on_the_milp_and_takes_the_decomposition_for_large_cflp():
+    small = build_model_data(pl.io.read_orlib_cflp(ORLIB / "cap131.txt"))
+    assert choose(small, pl.SolveOptions(), customised=False) == Choice("milp", "")
+    large = build_model_data(random_cflp(100, 1000, seed=0, capacity_ratio=20.0))
+    assert choose(large, pl.SolveOptions(), customised=False).method == "decomposition"
+    assert choose(large, pl.SolveOptions(method="milp"), customised=False).method == "milp"
+    legacy = build_model_data(pl.datasets.us_default(menus=False))
+    assert choose(legacy, pl.SolveOptions(), customised=False).method == "milp"
+
+
+def test_auto_on_orlib_is_proven_by_the_milp(orlib_optima):
+    scn = pl.io.read_orlib_cflp(ORLIB / "cap41.txt")
+    result = pl.solve(scn)
+    pl.verify(scn, result)
+    assert result.method in ("milp", "lp_branch_and_bound")
+    assert result.objective == pytest.approx(orlib_optima["cap41"], rel=1e-6)
