@@ -131,11 +131,13 @@ EXTRA_CAMPUS = ("ellendale_nd", "Ellendale, ND", "ND", "38021")
 candidate of the bundled dataset, added as one more hyperscale campus."""
 
 
-def us_whatif(which: str) -> Scenario:
-    """``us_default()`` with one what-if applied (see :data:`US_WHATIFS`)."""
+def us_whatif(which: str, menus: bool = True) -> Scenario:
+    """``us_default(menus=menus)`` with one what-if applied (see :data:`US_WHATIFS`); without
+    menus it is the legacy model (one build mode, air/liquid, one GPU type), the structure the
+    decomposition covers."""
     from placement import datasets
 
-    scenario = datasets.us_default()
+    scenario = datasets.us_default(menus=menus)
     econ, rules = scenario.economics, scenario.rules
     lam = econ.latency_penalty_usd_per_user_ms_year
     if which == "base":

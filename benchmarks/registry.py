@@ -105,14 +105,14 @@ def _ratios(sizes: Sequence[tuple[int, int]]) -> list[InstanceSpec]:
     return specs
 
 
-def _whatifs(names: Sequence[str]) -> list[InstanceSpec]:
+def _whatifs(names: Sequence[str], menus: bool = True) -> list[InstanceSpec]:
     return [
         InstanceSpec(
-            family="us_whatif",
-            name=f"us_default:{name}",
+            family="us_whatif" if menus else "us_whatif_legacy",
+            name=f"us_default{'' if menus else '_legacy'}:{name}",
             size="53x3143",
             loader="us_whatif",
-            args=(name,),
+            args=(name, menus),
             has_slo=True,
             order=0,
         )
@@ -192,6 +192,15 @@ FAMILIES: dict[str, Family] = {
             "site forbidden, NM power + 30 %, a 20 ms SLO, one more campus",
             sizes={"full": list(US_WHATIFS)},
             make=_whatifs,
+            only_formulations=("strong",),
+            only_solvers=("highs",),
+        ),
+        Family(
+            name="us_whatif_legacy",
+            description="the same what-ifs on us_default(menus=False): the legacy model without "
+            "decision menus, the structure the decomposition covers",
+            sizes={"full": list(US_WHATIFS)},
+            make=lambda names: _whatifs(names, menus=False),
             only_formulations=("strong",),
             only_solvers=("highs",),
         ),

@@ -147,6 +147,8 @@ def markdown(
     for family in families:
         members = [r for r in rows if r["family"] == family]
         lines += ["", f"## {family}", ""]
+        if len({r.get("method") for r in members}) > 1:
+            lines += [*method_pivot(members), ""]
         if family == "orlib":
             lines += orlib_tables(members)
         elif family == "endtoend":
@@ -300,6 +302,44 @@ def orlib_tables(rows: list[Row]) -> list[str]:
     lines[-1] += "single-source columns show the extra cost of serving each customer from one site."
     lines += ["", *orlib_pivot(rows)]
     return lines
+
+
+def method_pivot(rows: list[Row]) -> list[str]:
+    """Methods side by side: one line per instance and variant, one column per method
+    (status, gap, solve seconds), then per method how many it proved and its median time."""
+    methods = list(dict.fromkeys(r.get("method") or "auto" for r in rows))
+    cells: dict[tuple[str, str], dict[str, Row]] = defaultdict(dict)
+    for r in rows:
+        cells[(f"{r['instance']} ({r['size']})", r["variant"])][r.get("method") or "auto"] = r
+    body = []
+    for (instance, variant), by_method in cells.items():
+        line = [instance, variant]
+        for method in methods:
+            r = by_method.get(method)
+            line.append("" if r is None else _method_cell(r))
+        body.append(line)
+    lines = _table(["instance", "variant", *methods], body)
+    lines.append("")
+    for method in methods:
+        done = [r for r in rows if (r.get("method") or "auto") == method]
+        proven = [r for r in done if r["status"] == "optimal"]
+        gaps = [r["gap"] for r in done if r.get("gap") is not None]
+        lines.append(
+            f"- `{method}`: {len(proven)} of {len(done)} proven; median solve "
+            f"{_sec(_median(r.get('solve_seconds') for r in done))} s; worst gap "
+            f"{_pct(max(gaps)) if gaps else 'n/a'}; worst overrun "
+            f"{_sec(max((r.get('overrun_seconds') or 0.0) for r in done))} s"
+        )
+    return lines
+
+
+def _method_cell(r: Row) -> str:
+    seconds = _sec(r.get("solve_seconds"))
+    if r["status"] == "optimal":
+        return f"optimal, {seconds} s"
+    if r["status"] == "feasible":
+        return f"{_pct(r.get('gap'))} gap, {seconds} s"
+    return f"{r['status']}, {seconds} s"
 
 
 def _max_deviation(formulation: str, deviations: list[float]) -> str:

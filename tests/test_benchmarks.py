@@ -183,3 +183,28 @@ def test_us_whatifs_change_one_thing_each() -> None:
         extra.id == EXTRA_CAMPUS[0] and len(variants["extra_campus"].sites) == len(base.sites) + 1
     )
     assert extra.state == "ND" and extra.energy_price_usd_per_mwh > 0
+
+
+def test_methods_are_tabled_side_by_side() -> None:
+    from benchmarks.report import method_pivot
+
+    def row(method: str, status: str, gap: float | None, seconds: float) -> dict:
+        return {
+            "instance": "random_cflp_100x1000_r3_s0",
+            "size": "100x1000",
+            "variant": "none",
+            "method": method,
+            "status": status,
+            "gap": gap,
+            "solve_seconds": seconds,
+            "overrun_seconds": max(seconds - 60.0, 0.0),
+        }
+
+    lines = method_pivot(
+        [row("milp", "feasible", 0.0054, 70.2), row("decomposition", "optimal", 1e-7, 12.5)]
+    )
+    assert lines[0] == "| instance | variant | milp | decomposition |"
+    assert "| 0.54% gap, 70.20 s | optimal, 12.50 s |" in lines[2]
+    assert "- `milp`: 0 of 1 proven" in lines[4]
+    assert "- `decomposition`: 1 of 1 proven" in lines[5]
+    assert "worst overrun 10.20 s" in lines[4]
