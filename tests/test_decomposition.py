@@ -36,7 +36,8 @@ ALL_ORLIB = sorted(
 def decompose(scn: pl.Scenario, **options) -> pl.PlacementResult:
     """Solve by decomposition through ``placement.solve`` and verify the answer independently."""
     result = pl.solve(scn, method="decomposition", **{"time_limit": 120.0, "gap": 1e-6, **options})
-    assert result.method == "decomposition", result.message
+    diagnosed = result.status is pl.Status.INFEASIBLE and bool(result.diagnosis)
+    assert result.method == "decomposition" or diagnosed, result.message
     pl.verify(scn, result)
     return result
 
@@ -363,6 +364,12 @@ def test_auto_keeps_small_models_on_the_milp_and_takes_the_decomposition_for_lar
     assert choose(large, pl.SolveOptions(method="milp"), customised=False).method == "milp"
     legacy = build_model_data(pl.datasets.us_default(menus=False))
     assert choose(legacy, pl.SolveOptions(), customised=False).method == "milp"
+    training = build_model_data(random_ai_scenario(100, 400, 2, seed=0, slo_ms=None))
+    assert len(training.serving) == 40_000
+    assert choose(training, pl.SolveOptions(), customised=False).method == "milp"
+    assert choose(training, pl.SolveOptions(method="decomposition"), customised=False) == Choice(
+        "decomposition", ""
+    )
 
 
 def test_auto_on_orlib_is_proven_by_the_milp(orlib_optima):
