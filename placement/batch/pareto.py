@@ -10,7 +10,8 @@ pair costs) and the population-weighted mean RTT, Σ_ij users_j · RTT_ij · ser
   own latency penalty). It finds only the *supported* points (on the convex hull).
 
 Every point carries the scenario it was solved on (λ = 0 for the ε method) and its
-:class:`~placement.results.result.PlacementResult`, which passes :func:`placement.verify` against it.
+:class:`~placement.results.result.PlacementResult`, which passes :func:`placement.verify`
+against it.
 The frontier needs hard demand (no unserved penalty): with soft demand the weighted RTT is over
 served users only, and cutting service would "improve" latency.
 """
