@@ -158,7 +158,11 @@ def _result(
     say(f"{status.value}: {objective:,.0f} USD per year, gap {_format_gap(result_gap)}")
     return PlacementResult(
         status=status,
-        message=raw.detail,
+        message=(
+            f"{raw.detail}: the best placement found so far"
+            if raw.termination is Termination.INTERRUPTED
+            else raw.detail
+        ),
         objective=objective,
         bound=raw.bound,
         gap=result_gap,
@@ -177,6 +181,7 @@ def _result(
 _STATUS_WITHOUT_SOLUTION = {
     Termination.INFEASIBLE: Status.INFEASIBLE,
     Termination.NO_SOLUTION: Status.NO_SOLUTION,
+    Termination.INTERRUPTED: Status.NO_SOLUTION,
 }
 
 
@@ -187,6 +192,8 @@ def _message_without_solution(raw: RawSolution) -> str:
             "blame: the capacity, rules and SLOs cannot all hold together)"
         )
         return f"{message}; {raw.detail}" if raw.detail else message
+    if raw.termination is Termination.INTERRUPTED:
+        return f"{raw.detail} before any solution was found"
     return raw.detail or raw.termination.value
 
 
