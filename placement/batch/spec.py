@@ -41,7 +41,7 @@ from placement.batch.params import (
 from placement.batch.paths import PortfolioError, resolve
 from placement.errors import ScenarioError, SolverOptionError
 from placement.io.loader import load_scenario as io_load_scenario
-from placement.model.schema import Scenario, parse_document
+from placement.model.schema import Scenario, parse_document, resolve_referenced_files
 from placement.solving.options import SolveOptions
 
 HASH_FORMAT = 2  # 2: the shared SolveOptions (method, lp_nodes, threads, log) are hashed
@@ -232,8 +232,9 @@ class Portfolio:
             )
         try:
             base = data.get("base")
-            if isinstance(base, Mapping):
-                base = Scenario.from_dict(dict(base), source=f"{source}: base")
+            if isinstance(base, Mapping):  # an inline scenario: its files are next to the spec
+                inline = resolve_referenced_files(dict(base), Path(root))
+                base = Scenario.from_dict(inline, source=f"{source}: base")
             entries = data.get("parameters") or {}
             if not isinstance(entries, Mapping):
                 raise PortfolioError(
@@ -296,6 +297,8 @@ class Portfolio:
                         parameter.apply(data, choice.value)
                     except PortfolioError as exc:
                         raise PortfolioError(f"case {case_id!r}: {exc}") from None
+                # a file named by an override or parameter is relative to the spec's folder
+                data = resolve_referenced_files(data, self.root)
                 scenario = Scenario.from_dict(data, source=f"case {case_id!r}")
                 cases.append(_make_case(case_id, inputs, labels, scenario, self.solve))
         _check_unique_ids(cases)

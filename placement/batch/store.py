@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 import warnings
 from collections import Counter
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from placement.atomic import write_text_atomic
+from placement.batch.paths import PortfolioError
 from placement.errors import PlacementError
 from placement.results.result import PlacementResult, Status
 
@@ -37,6 +39,7 @@ MANIFEST = "portfolio.json"
 RESULTS = "results"
 LOG = "log.jsonl"
 CHECKSUM = "checksum"
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 class StorageError(PlacementError):
@@ -153,6 +156,13 @@ class ResultStore:
             raise storage_error(self.out, exc) from None
 
     def path(self, content_hash: str) -> Path:
+        """``results/<hash>.json``; the hash must be a sha256 hex digest (a name such as
+        ``../../x`` read from a manifest or sent by a worker cannot point outside)."""
+        if not isinstance(content_hash, str) or not _HASH.fullmatch(content_hash):
+            raise PortfolioError(
+                f"hash = {str(content_hash)[:80]!r}: not a sha256 hex digest (64 characters "
+                f"0-9a-f); records live only under {self.results}"
+            )
         return self.results / f"{content_hash}.json"
 
     def load(self, content_hash: str) -> Record | None:

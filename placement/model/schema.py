@@ -161,7 +161,9 @@ class NetworkSettings(_Frozen):
         None, description="SLO for regions that state none; None means no SLO."
     )
     backbone_graphml: str | None = Field(
-        None, description="GraphML backbone (nodes with Latitude/Longitude); RTT follows it."
+        None,
+        description="GraphML backbone (nodes with Latitude/Longitude); RTT follows it. In a "
+        "scenario file, a relative path is relative to that file's folder.",
     )
     backbone_route_factor: float = Field(
         1.0, ge=1.0, le=10.0, description="Route factor on backbone links (their length is known)."
@@ -267,19 +269,29 @@ class Scenario(_Frozen):
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Scenario:
-        """Read a scenario from YAML (``.yaml``/``.yml``) or JSON (``.json``)."""
+        """Read a scenario from YAML (``.yaml``/``.yml``) or JSON (``.json``).
+
+        YAML is read with ``yaml.safe_load`` (plain data only: no Python objects). Files the
+        scenario refers to (``network.backbone_graphml``) are resolved relative to the
+        scenario file's folder, so the scenario reads the same from any working directory.
+        """
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(
+                f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); "
+                "a scenario is YAML or JSON text"
+            ) from None
         data = parse_document(text, path)
         if not isinstance(data, dict):
             raise ScenarioError(
                 f"{path}: a scenario file must hold a mapping at the top level, "
                 f"found {type(data).__name__}"
             )
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(resolve_referenced_files(data, path.parent), source=str(path))
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_defaults=False)
@@ -320,18 +332,47 @@ def _require_unique(field: str, ids: list[str]) -> None:
         seen.add(identifier)
 
 
+REFERENCED_FILES = (("network", "backbone_graphml"),)
+"""Fields holding the path of another file: relative paths are relative to the scenario file."""
+MIN_EXPANDED_VALUES = 1_000_000
+EXPANSION_PER_CHARACTER = 10
+"""A YAML document may expand (through aliases) to at most max(1,000,000, 10 × its length)
+values: far beyond any real scenario, far below an "alias bomb" (nine nested anchors of nine
+aliases expand a 1 kB file to 387 million values)."""
+
+
+def resolve_referenced_files(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """``data`` with every relative path of :data:`REFERENCED_FILES` made absolute against
+    ``folder`` (the folder of the file the scenario was read from)."""
+    out = dict(data)
+    for section, field in REFERENCED_FILES:
+        block = out.get(section)
+        value = block.get(field) if isinstance(block, dict) else None
+        if isinstance(value, str) and value:
+            target = Path(value).expanduser()
+            if not target.is_absolute():
+                out[section] = {**block, field: os.path.abspath(folder / target)}
+    return out
+
+
 def parse_document(
     text: str, path: Path, *, error: type[Exception] = ScenarioError, kind: str = "scenario"
 ) -> Any:
     """Parse YAML (``.yaml``/``.yml``) or JSON (``.json``) text by the file's suffix.
 
-    Malformed text raises ``error`` naming the file, the line and column, and the problem.
+    YAML is read with ``yaml.safe_load``: plain data only (a ``!!python/object`` tag is an
+    error, never code). A document nested too deeply, expanding through aliases beyond
+    :data:`MIN_EXPANDED_VALUES` / :data:`EXPANSION_PER_CHARACTER`, or holding an alias inside
+    its own anchor (a cycle) is refused. Every problem raises ``error`` naming the file (and,
+    for malformed text, the line and column).
     """
     suffix = path.suffix.lower()
     if suffix not in (".json", ".yaml", ".yml"):
         raise error(f"{path}: unknown {kind} suffix {suffix!r}; use .yaml, .yml or .json")
     try:
-        return json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+        if suffix == ".json":
+            return json.loads(text)
+        data = yaml.safe_load(text)
     except json.JSONDecodeError as exc:
         raise error(
             f"{path}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -341,3 +382,48 @@ def parse_document(
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise error(f"{path}: malformed YAML{where}: {problem}") from None
+    except RecursionError:
+        raise error(f"{path}: nested too deeply to be a {kind}") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # e.g. an integer of more than 4,300 digits, or a YAML date like 2024-13-45
+        raise error(f"{path}: cannot read a value of the {kind}: {exc}") from None
+    _check_expansion(
+        data, path, error, kind, max(MIN_EXPANDED_VALUES, EXPANSION_PER_CHARACTER * len(text))
+    )
+    return data
+
+
+def _check_expansion(data: Any, path: Path, error: type[Exception], kind: str, limit: int) -> None:
+    """Refuse YAML whose aliases expand beyond ``limit`` values, or refer to themselves."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Any) -> int:
+        if not isinstance(node, dict | list):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise error(
+                f"{path}: a YAML alias refers to its own anchor (a cycle); a {kind} must be a "
+                "tree of plain values"
+            )
+        open_nodes.add(key)
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > limit:
+                raise error(
+                    f"{path}: expands through YAML aliases to more than {limit:,} values (an "
+                    f"'alias bomb'?); write the {kind}'s values out instead"
+                )
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        size(data)
+    except RecursionError:
+        raise error(f"{path}: nested too deeply to be a {kind}") from None
