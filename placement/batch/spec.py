@@ -177,7 +177,16 @@ class Portfolio:
                 f"list of scenario files); got base = {self.base!r}, "
                 f"scenarios = {self.scenarios!r}"
             )
-        if self.sweep not in ("cartesian", "zip"):
+        if self.base is not None and not isinstance(self.base, Scenario | str | os.PathLike):
+            raise PortfolioError(
+                f"base = {self.base!r}: must be a scenario file path, a bundled dataset name "
+                "(bundled:us_small) or a scenario mapping"
+            )
+        if self.scenarios is not None and not _paths_like(self.scenarios):
+            raise PortfolioError(
+                f"scenarios = {self.scenarios!r}: must be a folder or a list of scenario files"
+            )
+        if not isinstance(self.sweep, str) or self.sweep not in ("cartesian", "zip"):
             raise PortfolioError(f"sweep = {self.sweep!r}: must be 'cartesian' or 'zip'")
         names = [p.name for p in self.parameters]
         if self.scenarios is not None:
@@ -207,9 +216,14 @@ class Portfolio:
         if path.is_dir():
             return cls(scenarios=path, name=path.name, root=path.parent)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is allowed
         except OSError as exc:
             raise PortfolioError(f"{path}: cannot read portfolio file ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise PortfolioError(
+                f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); a portfolio is "
+                "YAML or JSON text"
+            ) from None
         data = parse_document(text, path, error=PortfolioError, kind="portfolio")
         if isinstance(data, dict) and "sites" in data and "base" not in data:
             raise PortfolioError(
@@ -447,6 +461,17 @@ def _check_unique_ids(cases: list[Case]) -> None:
                 "distinct values or labels"
             )
         seen.add(case.id)
+
+
+def _paths_like(value: Any) -> bool:
+    """A path, or a non-empty list of paths."""
+    if isinstance(value, str | os.PathLike):
+        return True
+    return (
+        isinstance(value, Sequence)
+        and bool(value)
+        and all(isinstance(v, str | os.PathLike) for v in value)
+    )
 
 
 def _resolve_path(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> Path:

@@ -35,7 +35,8 @@ class _Token:
 
     @property
     def where(self) -> str:
-        return f"line {self.line}, token {self.index} ({self.text!r})"
+        shown = self.text if len(self.text) <= 40 else f"{self.text[:30]}… ({len(self.text)} chars)"
+        return f"line {self.line}, token {self.index} ({shown!r})"
 
 
 def read_orlib_cflp(
