@@ -25,8 +25,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from placement.atomic import write_text_atomic
 from placement.errors import ScenarioError
 
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+# Magnitude limits. Every number has an upper bound far beyond any real planning figure and well
+# inside what a MILP solver takes (HiGHS refuses matrix values above 1e15 and treats costs from
+# 1e20 on as infinite; products such as MW × PUE × hours × price stay below that). A value past
+# its bound is a typo or a unit mix-up, refused like any invalid value, with the field named.
+MAX_VALUE = 1e15  # generic: money per year, tonnes, pair costs
+MAX_MW = 1e7  # 10 TW, more than the world's electricity generation
+MAX_COUNT = 1e9  # GPUs, racks, sites
+MAX_DENSITY_KW = 1e4  # kW per rack
+MAX_PEOPLE = 1e10
+MAX_MS = 1e6  # latency figures
+
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_VALUE, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, le=MAX_VALUE, allow_inf_nan=False)]
 Identifier = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -45,18 +56,22 @@ class Site(_Frozen):
     state: str | None = Field(None, description="US state code or region label (informative).")
     lat: float = Field(ge=-90.0, le=90.0, allow_inf_nan=False, description="Latitude, degrees.")
     lon: float = Field(ge=-180.0, le=180.0, allow_inf_nan=False, description="Longitude, deg.")
-    power_mw: Positive = Field(description="Facility power available (grid), MW.")
-    energy_price_usd_per_mwh: NonNegative = 0.0
-    carbon_kg_per_mwh: NonNegative = 0.0
+    power_mw: Positive = Field(le=MAX_MW, description="Facility power available (grid), MW.")
+    energy_price_usd_per_mwh: NonNegative = Field(0.0, le=1e5)
+    carbon_kg_per_mwh: NonNegative = Field(0.0, le=1e4)
     pue: float = Field(1.0, ge=1.0, le=5.0, description="PUE of air-cooled load (facility/IT).")
     liquid_pue: float | None = Field(
         None, ge=1.0, le=5.0, description="PUE of liquid-cooled load; defaults to ``pue``."
     )
     max_rack_density_kw: Positive = Field(
-        1000.0, description="Highest rack density the site can host, kW per rack."
+        1000.0,
+        le=MAX_DENSITY_KW,
+        description="Highest rack density the site can host, kW per rack.",
     )
     air_cooling_limit_kw: Positive = Field(
-        50.0, description="Rack density above which liquid cooling is needed, kW per rack."
+        50.0,
+        le=MAX_DENSITY_KW,
+        description="Rack density above which liquid cooling is needed, kW per rack.",
     )
     liquid_cooling_available: bool = Field(
         False, description="Whether liquid cooling may be built here."
@@ -68,10 +83,10 @@ class Site(_Frozen):
         0.0, description="Annualised fixed cost of opening the site."
     )
     build_cost_usd_per_mw_year: NonNegative = Field(
-        0.0, description="Annualised build cost per MW of IT load placed."
+        0.0, le=1e10, description="Annualised build cost per MW of IT load placed."
     )
     racks_available: int | None = Field(
-        None, ge=0, description="Rack positions available; None means no space limit."
+        None, ge=0, le=MAX_COUNT, description="Rack positions available; None means no space limit."
     )
 
     @property
@@ -90,11 +105,17 @@ class Region(_Frozen):
     name: str = ""
     lat: float = Field(ge=-90.0, le=90.0, allow_inf_nan=False)
     lon: float = Field(ge=-180.0, le=180.0, allow_inf_nan=False)
-    population: NonNegative = Field(0.0, description="Users in the region (latency weight).")
-    demand_gpus: NonNegative | None = Field(None, description="Inference demand, GPUs.")
-    demand_mw: NonNegative | None = Field(None, description="Inference demand as IT load, MW.")
+    population: NonNegative = Field(
+        0.0, le=MAX_PEOPLE, description="Users in the region (latency weight)."
+    )
+    demand_gpus: NonNegative | None = Field(
+        None, le=MAX_COUNT, description="Inference demand, GPUs."
+    )
+    demand_mw: NonNegative | None = Field(
+        None, le=MAX_MW, description="Inference demand as IT load, MW."
+    )
     slo_ms: Positive | None = Field(
-        None, description="Latency SLO (RTT, ms); None uses the scenario default."
+        None, le=MAX_MS, description="Latency SLO (RTT, ms); None uses the scenario default."
     )
 
 
@@ -103,9 +124,9 @@ class TrainingCluster(_Frozen):
 
     id: Identifier
     name: str = ""
-    gpus: int = Field(0, ge=0, description="GPUs in the cluster (informative).")
-    it_mw: Positive = Field(description="IT load of the cluster, MW.")
-    rack_density_kw: Positive = Field(description="Rack density, kW per rack.")
+    gpus: int = Field(0, ge=0, le=MAX_COUNT, description="GPUs in the cluster (informative).")
+    it_mw: Positive = Field(le=MAX_MW, description="IT load of the cluster, MW.")
+    rack_density_kw: Positive = Field(le=MAX_DENSITY_KW, description="Rack density, kW per rack.")
     utilisation: float | None = Field(
         None, gt=0.0, le=1.0, description="Share of the year at full load; default economics."
     )
@@ -119,10 +140,12 @@ class TrainingCluster(_Frozen):
 class InferenceProfile(_Frozen):
     """How inference demand turns into IT load and racks."""
 
-    gpu_kw: Positive = Field(1.275, description="IT kW per GPU incl. its server share.")
-    rack_density_kw: Positive = Field(41.0, description="Inference rack density, kW per rack.")
+    gpu_kw: Positive = Field(1.275, le=100.0, description="IT kW per GPU incl. its server share.")
+    rack_density_kw: Positive = Field(
+        41.0, le=MAX_DENSITY_KW, description="Inference rack density, kW per rack."
+    )
     gpus_per_1000_people: NonNegative = Field(
-        0.0, description="GPUs of demand per 1,000 people when a region gives no demand."
+        0.0, le=1e3, description="GPUs of demand per 1,000 people when a region gives no demand."
     )
     utilisation: float | None = Field(
         None, gt=0.0, le=1.0, description="Share of the year at full load; default economics."
@@ -132,17 +155,19 @@ class InferenceProfile(_Frozen):
 class Economics(_Frozen):
     """Money and time: everything that turns decisions into USD per year."""
 
-    hours_per_year: Positive = 8760.0
+    hours_per_year: Positive = Field(8760.0, le=8784.0, description="Hours in a year.")
     utilisation: float = Field(1.0, gt=0.0, le=1.0, description="Default load factor.")
     latency_penalty_usd_per_user_ms_year: NonNegative = Field(
-        0.0, description="λ: USD per user per ms of RTT per year."
+        0.0, le=1e3, description="λ: USD per user per ms of RTT per year."
     )
-    carbon_price_usd_per_tonne: NonNegative = 0.0
+    carbon_price_usd_per_tonne: NonNegative = Field(0.0, le=1e5)
     unserved_penalty_usd_per_mw_year: NonNegative | None = Field(
-        None, description="If set, demand is soft: unserved MW cost this per year."
+        None, le=1e12, description="If set, demand is soft: unserved MW cost this per year."
     )
     discount_rate: float = Field(0.08, ge=0.0, le=1.0, description="For annualising capital.")
-    lifetime_years: Positive = Field(15.0, description="For annualising capital.")
+    lifetime_years: float = Field(
+        15.0, ge=1.0, le=1000.0, allow_inf_nan=False, description="For annualising capital."
+    )
 
     @property
     def capital_recovery_factor(self) -> float:
@@ -154,11 +179,19 @@ class NetworkSettings(_Frozen):
     """The latency model: RTT = base + 2 · route_factor · distance / fiber speed."""
 
     route_factor: float = Field(2.1, ge=1.0, le=10.0, description="Fiber path / great circle.")
-    fiber_km_per_ms: Positive = Field(204.0, description="Light in glass, km per ms (n≈1.47).")
-    base_rtt_ms: NonNegative = Field(2.0, description="Fixed RTT per request (switching), ms.")
+    fiber_km_per_ms: float = Field(
+        204.0,
+        ge=1.0,
+        le=300.0,
+        allow_inf_nan=False,
+        description="Light in glass, km per ms (n≈1.47); at most light in vacuum (≈ 300).",
+    )
+    base_rtt_ms: NonNegative = Field(
+        2.0, le=1e4, description="Fixed RTT per request (switching), ms."
+    )
     distance: Literal["great_circle", "geodesic"] = "great_circle"
     default_slo_ms: Positive | None = Field(
-        None, description="SLO for regions that state none; None means no SLO."
+        None, le=MAX_MS, description="SLO for regions that state none; None means no SLO."
     )
     backbone_graphml: str | None = Field(
         None,
@@ -173,8 +206,8 @@ class NetworkSettings(_Frozen):
 class Rules(_Frozen):
     """Optional scenario rules."""
 
-    max_sites: int | None = Field(None, ge=0)
-    max_training_sites: int | None = Field(None, ge=0)
+    max_sites: int | None = Field(None, ge=0, le=MAX_COUNT)
+    max_training_sites: int | None = Field(None, ge=0, le=MAX_COUNT)
     must_open: tuple[str, ...] = ()
     forbidden: tuple[str, ...] = ()
     existing: tuple[str, ...] = Field((), description="Built already: fixed open.")
@@ -271,13 +304,13 @@ class Scenario(_Frozen):
     def from_file(cls, path: str | os.PathLike[str]) -> Scenario:
         """Read a scenario from YAML (``.yaml``/``.yml``) or JSON (``.json``).
 
-        YAML is read with ``yaml.safe_load`` (plain data only: no Python objects). Files the
+        YAML is read with PyYAML's safe loader (plain data only: no Python objects). Files the
         scenario refers to (``network.backbone_graphml``) are resolved relative to the
         scenario file's folder, so the scenario reads the same from any working directory.
         """
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is allowed
         except OSError as exc:
             raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
         except UnicodeDecodeError as exc:
@@ -317,11 +350,15 @@ class Scenario(_Frozen):
 
 
 def capital_recovery_factor(rate: float, years: float) -> float:
-    """Annual payment per unit of capital: r(1+r)^n / ((1+r)^n − 1), or 1/n when r = 0."""
+    """Annual payment per unit of capital: r(1+r)^n / ((1+r)^n − 1), or 1/n when r = 0.
+
+    (1+r)^n − 1 is computed as expm1(n·log1p(r)), exact for tiny rates too (where (1+r)^n
+    rounds to 1 and the plain formula would divide by zero).
+    """
     if rate == 0:
         return 1.0 / years
-    growth = (1.0 + rate) ** years
-    return rate * growth / (growth - 1.0)
+    excess = math.expm1(years * math.log1p(rate))
+    return rate * (1.0 + excess) / excess
 
 
 def _require_unique(field: str, ids: list[str]) -> None:
@@ -332,6 +369,9 @@ def _require_unique(field: str, ids: list[str]) -> None:
         seen.add(identifier)
 
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader (plain data only), in C when libyaml is there (4x faster on the bundled
+default as YAML, and libyaml refuses nesting deeper than 1,000)."""
 REFERENCED_FILES = (("network", "backbone_graphml"),)
 """Fields holding the path of another file: relative paths are relative to the scenario file."""
 MIN_EXPANDED_VALUES = 1_000_000
@@ -360,11 +400,11 @@ def parse_document(
 ) -> Any:
     """Parse YAML (``.yaml``/``.yml``) or JSON (``.json``) text by the file's suffix.
 
-    YAML is read with ``yaml.safe_load``: plain data only (a ``!!python/object`` tag is an
-    error, never code). A document nested too deeply, expanding through aliases beyond
-    :data:`MIN_EXPANDED_VALUES` / :data:`EXPANSION_PER_CHARACTER`, or holding an alias inside
-    its own anchor (a cycle) is refused. Every problem raises ``error`` naming the file (and,
-    for malformed text, the line and column).
+    YAML is read with PyYAML's safe loader (:data:`SAFE_LOADER`): plain data only (a
+    ``!!python/object`` tag is an error, never code). A document nested too deeply, expanding
+    through aliases beyond :data:`MIN_EXPANDED_VALUES` / :data:`EXPANSION_PER_CHARACTER`, or
+    holding an alias inside its own anchor (a cycle) is refused. Every problem raises
+    ``error`` naming the file (and, for malformed text, the line and column).
     """
     suffix = path.suffix.lower()
     if suffix not in (".json", ".yaml", ".yml"):
@@ -372,7 +412,7 @@ def parse_document(
     try:
         if suffix == ".json":
             return json.loads(text)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except json.JSONDecodeError as exc:
         raise error(
             f"{path}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -381,6 +421,8 @@ def parse_document(
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        if "nesting depth" in problem:  # libyaml's limit (1,000 levels)
+            raise error(f"{path}: nested too deeply to be a {kind}{where}") from None
         raise error(f"{path}: malformed YAML{where}: {problem}") from None
     except RecursionError:
         raise error(f"{path}: nested too deeply to be a {kind}") from None
