@@ -1,8 +1,9 @@
 """Turn a solver's variable values into decisions, costs and KPIs (vectorised).
 
 :func:`read_decisions` rounds the values of a built model into :class:`Decisions` (binaries at
-0.5; shares below :data:`SHARE_EPS` dropped, and shares up to :data:`NOISE_AT_CLOSED_SITE` at a
-site rounded closed or without the cooling they need); :func:`summarise` turns decisions into a
+0.5; shares below :data:`SHARE_EPS` dropped, and shares up to :data:`NOISE_AT_CLOSED_SITE`, or
+drawing up to :data:`NOISE_MW_AT_CLOSED_SITE` MW, at a site rounded closed or without the
+cooling they need: solver tolerance, handed back to the region's other sites); :func:`summarise` turns decisions into a
 typed :class:`Summary`: the result's fields, with costs and KPIs recomputed from the decisions.
 """
 
@@ -21,6 +22,12 @@ SHARE_EPS = 1e-9
 # (1e-7), so a site rounded closed can keep a share of that size; below this it is dropped.
 # Anything larger is left for verify to report: it would be a real violation.
 NOISE_AT_CLOSED_SITE = 1e-6
+# The weak formulation links serve to open only through the capacity row
+# Σ PUE·MW_j·serve_ij ≤ power_i·open_i, which solvers meet to an absolute tolerance (1e-6):
+# a closed site can then keep share tolerance / (PUE·MW_j), large for a region of tiny demand
+# (SCIP: 6.6e-5 of a 0.01 MW region, found by benchmarks/volume.py). A share at an unusable site
+# drawing at most this much facility power is such noise too.
+NOISE_MW_AT_CLOSED_SITE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -44,12 +51,20 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
     unusable = ~is_open[data.serving.site] | (
         data.serving.needs_liquid & ~liquid[data.serving.site]
     )
-    serve[(serve < SHARE_EPS) | (unusable & (serve <= NOISE_AT_CLOSED_SITE))] = 0.0
+    noise = unusable & (
+        (serve <= NOISE_AT_CLOSED_SITE)
+        | (serve * data.serving.facility_mw <= NOISE_MW_AT_CLOSED_SITE)
+    )
     unserved = (
         np.zeros(data.n_regions)
         if cols.unserved is None
         else np.clip(values[cols.unserved], 0.0, 1.0)
     )
+    dropped = serve * noise
+    serve[noise] = 0.0
+    if (dropped > NOISE_AT_CLOSED_SITE).any():
+        _give_back(data, serve, unusable, unserved, dropped)
+    serve[serve < SHARE_EPS] = 0.0
     unserved[unserved < SHARE_EPS] = 0.0
     return Decisions(
         open=is_open,
@@ -58,6 +73,30 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
         serve=serve,
         unserved=unserved,
     )
+
+
+def _give_back(
+    data: ModelData,
+    serve: np.ndarray,
+    unusable: np.ndarray,
+    unserved: np.ndarray,
+    dropped: np.ndarray,
+) -> None:
+    """Hand shares dropped as noise (more than :data:`NOISE_AT_CLOSED_SITE` of a region) to
+    the region's usable pairs that serve it, up to the share cap, in proportion to what they
+    serve; what does not fit goes to unserved demand when demand is soft. In place."""
+    region = data.serving.other
+    for j in np.unique(region[dropped > NOISE_AT_CLOSED_SITE]).tolist():
+        pairs = np.flatnonzero((region == j) & ~unusable & (serve > 0.0))
+        left = float(dropped[region == j].sum())
+        room = data.max_share - serve[pairs]
+        if pairs.size and room.sum() > 0.0:
+            weights = serve[pairs] * (room > 0.0)
+            extra = np.minimum(left * weights / weights.sum(), room)
+            serve[pairs] += extra
+            left -= float(extra.sum())
+        if left > 0.0 and data.unserved_cost is not None:
+            unserved[j] = min(1.0, unserved[j] + left)
 
 
 @dataclass(frozen=True)
@@ -106,9 +145,7 @@ def summarise(data: ModelData, d: Decisions) -> Summary:
             for i, k in zip(tr.site[active.train], tr.other[active.train], strict=True)
         },
         serving=_assignments(data, active, site_ids, region_ids),
-        unserved={
-            region_ids[j]: float(d.unserved[j]) for j in np.flatnonzero(d.unserved).tolist()
-        },
+        unserved={region_ids[j]: float(d.unserved[j]) for j in np.flatnonzero(d.unserved).tolist()},
         sites=_site_loads(data, d, active, site_ids),
         costs=_costs(data, d, active),
         kpis=_kpis(data, d, active, site_ids),
@@ -148,9 +185,7 @@ def _per_site(data: ModelData, active: _Active, training: np.ndarray, serving: n
     """Σ per site of a training-pair value (whole) and a serving-pair value × share."""
     n = data.n_sites
     out = _sum_by(data.training.site[active.train], training[active.train], n)
-    return out + _sum_by(
-        data.serving.site[active.serve], active.share * serving[active.serve], n
-    )
+    return out + _sum_by(data.serving.site[active.serve], active.share * serving[active.serve], n)
 
 
 def _site_loads(
