@@ -116,6 +116,10 @@ class HighsSolver:
     ) -> RawSolution:
         """The MILP under the current bounds, from ``start`` (a full value vector) if given."""
         self._set_relaxed(False)
+        # Without this, a MIP solved after an LP on the same instance can report its optimal
+        # objective but return another, worse incumbent's values (HiGHS 1.16; found by
+        # benchmarks/volume.py, seed 737: 0.52 % apart). The model and options stay.
+        self.highs.clearSolver()
         if start is not None:
             ok = self.highs.setSolution(
                 self.num_vars,
