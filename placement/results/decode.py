@@ -89,13 +89,15 @@ def _give_back(
     for j in np.unique(region[dropped > NOISE_AT_CLOSED_SITE]).tolist():
         pairs = np.flatnonzero((region == j) & ~unusable & (serve > 0.0))
         left = float(dropped[region == j].sum())
-        room = data.max_share - serve[pairs]
-        if pairs.size and room.sum() > 0.0:
-            weights = serve[pairs] * (room > 0.0)
+        for _ in range(pairs.size):  # water-filling: a pair at the cap passes its part on
+            room = np.maximum(data.max_share - serve[pairs], 0.0)
+            weights = serve[pairs] * (room > SHARE_EPS)
+            if left <= SHARE_EPS or weights.sum() <= 0.0:
+                break
             extra = np.minimum(left * weights / weights.sum(), room)
             serve[pairs] += extra
             left -= float(extra.sum())
-        if left > 0.0 and data.unserved_cost is not None:
+        if left > SHARE_EPS and data.unserved_cost is not None:
             unserved[j] = min(1.0, unserved[j] + left)
 
 
