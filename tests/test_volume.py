@@ -23,12 +23,17 @@ def test_every_feature_is_drawn_and_scenarios_are_seeded(tmp_path):
     assert used == set(volume.FEATURES)
 
 
-def test_weak_scip_leaving_a_tolerance_share_at_a_closed_site_is_repaired(tmp_path):
-    """Seed 94: SCIP met the weak capacity row Σ PUE·MW·serve ≤ power·open to its 1e-6
-    tolerance with 6.6e-5 of a 0.01 MW region at a closed site; verify rejected the answer.
-    The decoder now hands such a share to the region's open sites."""
-    outcome = volume.check(94, tmp_path)
-    assert outcome.verdict == "optimal-agree", outcome.detail
+@pytest.mark.parametrize(
+    ("seed", "finding"),
+    [
+        (731, "SCIP opened a site at 8.8e-7 (its integrality tolerance) to serve 10 % of a region"),
+        (737, "HiGHS's MIP after an LP returned a worse incumbent's values as 'optimal'"),
+        (774, "a tolerance share at a closed site, with the region's other site at its cap"),
+    ],
+)
+def test_the_scenarios_of_the_first_full_run_that_failed_now_agree(tmp_path, seed, finding):
+    outcome = volume.check(seed, tmp_path)
+    assert outcome.verdict == "optimal-agree", f"{finding}: {outcome.detail}"
     assert all(outcome.verified.values())
 
 
@@ -83,3 +88,46 @@ def test_a_tolerance_share_at_a_closed_site_goes_to_the_regions_open_sites(soft)
     served = decisions.serve[shares[0]] + decisions.unserved[0]
     assert served == pytest.approx(1.0, abs=1e-12)
     assert decisions.serve[shares[0]] <= data.max_share
+
+
+def test_a_tolerance_share_fills_the_open_sites_below_the_cap_first():
+    """Seed 774's shape: share cap 0.5, one open site at the cap, the other 2.4e-5 short, the
+    rest at a closed site: all of it must go to the site with room."""
+    from conftest import region, scenario, site
+
+    from placement.formulations import build
+    from placement.model.data import build_model_data
+    from placement.results.decode import read_decisions
+
+    scn = scenario(
+        sites=[site("a", 40.0, -100.0), site("b", 41.0, -100.0), site("c", 40.2, -100.0)],
+        regions=[region("r0", 40.5, -100.0, population=100.0, demand_mw=0.02)],
+        rules={"max_share_per_site": 0.5},
+    )
+    data = build_model_data(scn)
+    built = build(data, "weak")
+    values = np.zeros(built.model.num_vars)
+    values[built.columns.open] = [1.0, 0.0, 1.0]
+    pair = {int(data.serving.site[k]): k for k in range(len(data.serving))}
+    leak = 2.4e-5
+    values[built.columns.serve[pair[0]]] = 0.5
+    values[built.columns.serve[pair[1]]] = leak
+    values[built.columns.serve[pair[2]]] = 0.5 - leak
+    serve = read_decisions(built, data, values).serve
+    assert serve[pair[1]] == 0.0
+    assert serve[pair[0]] == pytest.approx(0.5, abs=1e-15)
+    assert serve[pair[2]] == pytest.approx(0.5, abs=1e-12)
+
+
+def test_optimal_is_claimed_only_within_the_gap_of_the_proven_bound():
+    """A solver's "optimal" whose values cost more than the gap above its bound is feasible."""
+    from placement.milp.solution import RawSolution, Termination
+    from placement.solving.solve import _proven
+
+    def raw(bound):
+        return RawSolution(Termination.OPTIMAL, "", np.zeros(1), 100.0, bound, 0.0)
+
+    assert _proven(raw(527.2e6), 527.2e6 * (1 + 1e-7), gap=1e-6)
+    assert not _proven(raw(527.2e6), 529.99e6, gap=1e-6)  # seed 737 before the fix
+    assert _proven(raw(None), 5.0, gap=1e-6)  # no bound: the solver's word
+    assert _proven(raw(0.0), 1e-7, gap=0.0)  # micro-dollars are rounding
