@@ -416,10 +416,14 @@ def mutated(draw: Callable[..., Any], seed: Any, *, big: bool, ops: tuple[str, .
                 target.append(item)
         elif op == "numeric" and isinstance(target, int | float) and not isinstance(target, bool):
             # plausible-looking extremes: the value scaled, still a number of the same kind
-            value = target * draw(st.sampled_from(FACTORS))
-            doc = put(
-                doc, path, int(value) if isinstance(target, int) and math.isfinite(value) else value
-            )
+            factor = draw(st.sampled_from(FACTORS))
+            try:
+                value = target * factor
+            except OverflowError:  # a giant integer: scale it as an integer
+                value = target * int(factor)
+            if isinstance(target, int) and isinstance(value, float) and math.isfinite(value):
+                value = int(value)
+            doc = put(doc, path, value)
         elif op == "swap" and path:
             # a value taken from elsewhere in the document: ids, states, names, numbers
             other = get(doc, draw(st.sampled_from(walk(doc))))

@@ -29,6 +29,7 @@ def test_every_feature_is_drawn_and_scenarios_are_seeded(tmp_path):
         (731, "SCIP opened a site at 8.8e-7 (its integrality tolerance) to serve 10 % of a region"),
         (737, "HiGHS's MIP after an LP returned a worse incumbent's values as 'optimal'"),
         (774, "a tolerance share at a closed site, with the region's other site at its cap"),
+        (245, "at a feasibility tolerance of 1e-9, SCIP proved a wrong optimum, 0.27 % high"),
     ],
 )
 def test_the_scenarios_of_the_first_full_run_that_failed_now_agree(tmp_path, seed, finding):
