@@ -201,6 +201,7 @@ class Outcome:
     verified: dict[str, bool]
     verdict: str  # optimal-agree | infeasible-agree | disagree | unverified | unproven
     detail: str = ""
+    diagnosed: bool = False  # infeasible seen before solving (the same check on both routes)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -208,12 +209,14 @@ def check(seed: int, folder: Path) -> Outcome:
     """Solve one scenario both ways, verify both answers, and compare them."""
     scenario, features = featured_scenario(seed, folder)
     statuses, objectives, verified, seconds, problems = {}, {}, {}, {}, []
+    diagnosed = False
     for route, options in ROUTES.items():
         started = time.perf_counter()
         result = pl.solve(scenario, options=options.replace(time_limit=TIME_LIMIT))
         seconds[route] = time.perf_counter() - started
         statuses[route] = result.status.value
         objectives[route] = result.objective
+        diagnosed = diagnosed or result.message.startswith("diagnosed infeasible")
         try:
             pl.verify(scenario, result)
             verified[route] = True
@@ -239,8 +242,17 @@ def check(seed: int, folder: Path) -> Outcome:
     else:
         verdict = "unproven"
         problems.append(f"statuses {statuses}")
+    detail = "; ".join(problems)
     return Outcome(
-        seed, features, statuses, objectives, verified, verdict, "; ".join(problems), seconds
+        seed,
+        features,
+        statuses,
+        objectives,
+        verified,
+        verdict,
+        detail=detail,
+        diagnosed=diagnosed,
+        seconds=seconds,
     )
 
 
@@ -252,6 +264,10 @@ class Summary:
     @property
     def verdicts(self) -> Counter[str]:
         return Counter(o.verdict for o in self.outcomes)
+
+    @property
+    def diagnosed(self) -> int:
+        return sum(o.verdict == "infeasible-agree" and o.diagnosed for o in self.outcomes)
 
     @property
     def good(self) -> int:
@@ -269,7 +285,8 @@ class Summary:
             + ", ".join(f"{route} {t:.0f} s" for route, t in time_by_route.items()),
             f"verified and agreeing: {self.good:,}/{n:,} "
             f"(both optimal, equal within {AGREEMENT:g}: {verdicts['optimal-agree']:,}; both "
-            f"infeasible: {verdicts['infeasible-agree']:,})",
+            f"infeasible: {verdicts['infeasible-agree']:,}, of which {self.diagnosed:,} "
+            "diagnosed before solving and the rest proved by both solvers)",
             f"disagreeing: {verdicts['disagree']}; failing verification: "
             f"{verdicts['unverified']}; not proven by both: {verdicts['unproven']}",
             "features (scenarios using each): " + ", ".join(f"{f} {features[f]}" for f in FEATURES),
