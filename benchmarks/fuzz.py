@@ -65,10 +65,23 @@ KIND_WEIGHTS = {"scenario": 6, "portfolio": 2, "orlib": 2}
 
 
 def seed_scenario() -> dict[str, Any]:
-    """A small, feasible scenario that sets every field of the schema."""
+    """A small, feasible scenario that sets every field of the schema (sites leave some cost
+    fields to ``site_defaults``)."""
     return {
         "name": "fuzz-seed",
         "description": "every field set",
+        "site_defaults": {
+            "energy_price_usd_per_mwh": 80.0,
+            "carbon_kg_per_mwh": 350.0,
+            "pue": 1.3,
+            "liquid_pue": 1.1,
+            "fixed_cost_usd_per_year": 4e6,
+            "build_cost_usd_per_mw_year": 1e6,
+            "liquid_cooling_cost_usd_per_year": 2e6,
+            "max_rack_density_kw": 100.0,
+            "air_cooling_limit_kw": 45.0,
+            "liquid_cooling_available": False,
+        },
         "sites": [
             {
                 "id": "dal",

@@ -92,7 +92,17 @@ def world_ai_scenario(
     base = Scenario(
         name="probe",
         sites=tuple(
-            Site(id=f"site{i}", lat=float(lat[c]), lon=float(lon[c]), power_mw=1.0)
+            Site(
+                id=f"site{i}",
+                lat=float(lat[c]),
+                lon=float(lon[c]),
+                power_mw=1.0,
+                energy_price_usd_per_mwh=0.0,
+                carbon_kg_per_mwh=0.0,
+                pue=1.0,
+                fixed_cost_usd_per_year=0.0,
+                build_cost_usd_per_mw_year=0.0,
+            )
             for i, c in enumerate(chosen)
         ),
         regions=tuple(regions),

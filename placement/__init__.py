@@ -20,6 +20,7 @@ from placement.model.schema import (
     Rules,
     Scenario,
     Site,
+    SiteDefaults,
     TrainingCluster,
     capital_recovery_factor,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Site",
+    "SiteDefaults",
     "SiteLoad",
     "SolveOptions",
     "SolverOptionError",

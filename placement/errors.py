@@ -41,10 +41,20 @@ def _describe(err: dict[str, Any]) -> str:
     if kind == "extra_forbidden":
         return f"{location}: unknown field (value {_short(err.get('input'))}); remove or rename it"
     if kind == "missing":
+        parent = err.get("input")
+        loc = err.get("loc", ())
+        if loc and loc[0] == "sites" and isinstance(parent, dict):
+            named = f" (site {parent['id']!r})" if "id" in parent else ""
+            hint = "" if loc[-1] in ("id", "lat", "lon", "power_mw") else "; state it on the site "
+            hint += "or for every site in site_defaults" if hint else ""
+            return f"{location}: required field is missing{named}{hint}"
         return f"{location}: required field is missing"
     message = err.get("msg", "invalid")
     message = message.removeprefix("Value error, ")
-    return f"{location} = {_short(err.get('input'))}: {message}"
+    value = err.get("input")
+    if isinstance(value, dict) and "id" in value:  # a whole record: name it, do not dump it
+        return f"{location} (id {value['id']!r}): {message}"
+    return f"{location} = {_short(value)}: {message}"
 
 
 def _format_location(loc: tuple[Any, ...]) -> str:

@@ -13,8 +13,21 @@ ROOT = Path(__file__).resolve().parents[1]
 ORLIB = ROOT / "data" / "orlib"
 
 
+# Hand-made sites state every cost field (nothing costs a silent 0); tests override them.
+SITE_COSTS: dict[str, Any] = {
+    "energy_price_usd_per_mwh": 0.0,
+    "carbon_kg_per_mwh": 0.0,
+    "pue": 1.0,
+    "fixed_cost_usd_per_year": 0.0,
+    "build_cost_usd_per_mw_year": 0.0,
+}
+
+
 def site(sid: str, lat: float, lon: float, **fields: Any) -> dict[str, Any]:
-    return {"id": sid, "lat": lat, "lon": lon, "power_mw": 1000.0, **fields}
+    extra = (
+        {"liquid_cooling_cost_usd_per_year": 0.0} if fields.get("liquid_cooling_available") else {}
+    )
+    return {"id": sid, "lat": lat, "lon": lon, "power_mw": 1000.0, **SITE_COSTS, **extra, **fields}
 
 
 def region(rid: str, lat: float, lon: float, **fields: Any) -> dict[str, Any]:

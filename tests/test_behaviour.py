@@ -18,8 +18,16 @@ SF = (37.77, -122.42)
 QUINCY = (47.23, -119.85)
 
 
-def rtt(a: tuple[float, float], b: tuple[float, float], route_factor: float = 2.1) -> float:
-    return 2.0 + 2.0 * route_factor * great_circle(a, b).km / 204.0
+DEFAULT_NETWORK = pl.NetworkSettings()
+
+
+def rtt(
+    a: tuple[float, float],
+    b: tuple[float, float],
+    route_factor: float = DEFAULT_NETWORK.route_factor,
+    base_ms: float = DEFAULT_NETWORK.base_rtt_ms,
+) -> float:
+    return base_ms + 2.0 * route_factor * great_circle(a, b).km / 204.0
 
 
 def test_training_goes_to_cheap_liquid_site_far_from_users():
@@ -59,7 +67,7 @@ def test_training_goes_to_cheap_liquid_site_far_from_users():
         + 2e6  # liquid cooling at the campus
         + 100.0 * 1.1 * H * 40.0  # training energy at the liquid PUE
         + 10.0 * 1.3 * H * 120.0  # inference energy in the metro
-        + 1.0 * 1e6 * rtt(NYC, NYC)  # latency: users × RTT (2 ms base, 0 km)
+        + 1.0 * 1e6 * rtt(NYC, NYC)  # latency: users × RTT (base only, 0 km)
     )
     assert res.objective == pytest.approx(expected, rel=1e-9)
 
@@ -101,7 +109,7 @@ def test_high_latency_penalty_puts_inference_near_users():
     assert res.shares_of("sf") == {"west": 1.0} and res.shares_of("nyc") == {"east": 1.0}
     expected = 2 * 5e6 + 10 * H * 50 + 1e6 * (rtt(SF, SF) + rtt(NYC, NYC))
     assert res.objective == pytest.approx(expected, rel=1e-9)
-    assert res.kpis.weighted_mean_rtt_ms == pytest.approx(2.0)
+    assert res.kpis.weighted_mean_rtt_ms == pytest.approx(rtt(NYC, NYC))
 
 
 def test_low_latency_penalty_consolidates_inference():
@@ -109,7 +117,7 @@ def test_low_latency_penalty_consolidates_inference():
     assert len(res.open_sites) == 1
     expected = 5e6 + 10 * H * 50 + 0.001 * 1e6 * (rtt(SF, SF) + rtt(SF, NYC))
     assert res.objective == pytest.approx(expected, rel=1e-9)
-    assert res.kpis.weighted_mean_rtt_ms == pytest.approx((2.0 + rtt(SF, NYC)) / 2)
+    assert res.kpis.weighted_mean_rtt_ms == pytest.approx((rtt(SF, SF) + rtt(SF, NYC)) / 2)
 
 
 def test_slo_removes_far_sites():

@@ -242,7 +242,9 @@ def test_yaml_anchors_and_merge_keys_still_work(tmp_path):
     path = tmp_path / "anchors.yaml"
     path.write_text(
         "sites:\n"
-        "  - &common {id: a, lat: 40.0, lon: -100.0, power_mw: 100.0}\n"
+        "  - &common {id: a, lat: 40.0, lon: -100.0, power_mw: 100.0, pue: 1.2,\n"
+        "             energy_price_usd_per_mwh: 50.0, carbon_kg_per_mwh: 300.0,\n"
+        "             fixed_cost_usd_per_year: 1.0e6, build_cost_usd_per_mw_year: 1.0e5}\n"
         "  - {<<: *common, id: b, power_mw: 50.0}\n"
         "regions: [{id: r, lat: 41.0, lon: -99.0, demand_mw: 1.0}]\n"
     )

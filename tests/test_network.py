@@ -10,6 +10,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import site
 from geopy.distance import geodesic, great_circle
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,8 +46,7 @@ def make_scenario(
     return Scenario.model_validate(
         {
             "sites": [
-                {"id": f"s{i}", "lat": lat, "lon": lon, "power_mw": 100.0}
-                for i, (lat, lon) in enumerate(sites)
+                site(f"s{i}", lat, lon, power_mw=100.0) for i, (lat, lon) in enumerate(sites)
             ],
             "regions": [
                 {
@@ -206,19 +206,24 @@ def test_rtt_on_the_equator_by_hand() -> None:
     assert great_circle_km(0.0, 0.0, 0.0, dlon) == pytest.approx(1000.0, abs=1e-9)
     # The equator is a geodesic of WGS-84: length = a · Δλ = 6378.137 · 1000 / 6371.009.
     assert geodesic_km(0.0, 0.0, 0.0, dlon) == pytest.approx(1001.118818, abs=1e-5)
-    # Defaults: 2 ms + 2 · 2.1 · 1000 km / 204 km/ms = 2 + 20.588235... = 22.588235... ms
-    assert rtt_ms(1000.0, NetworkSettings()) == pytest.approx(22.5882352941, abs=1e-9)
+    # Defaults (fitted, data/README.md): 1.7 ms + 2 · 1.87 · 1000 km / 204 km/ms = 20.0333... ms
+    assert rtt_ms(1000.0, NetworkSettings()) == pytest.approx(20.0333333333, abs=1e-9)
     custom = NetworkSettings(route_factor=1.5, fiber_km_per_ms=200.0, base_rtt_ms=0.5)
     assert rtt_ms(1000.0, custom) == pytest.approx(15.5, abs=1e-12)  # 0.5 + 2·1.5·1000/200
-    scn = make_scenario([(0.0, 0.0)], [(0.0, dlon), (0.0, 0.0)])
+    # 2 ms + 2 · 2.1 · 1000 km / 204 km/ms = 2 + 20.588235... = 22.588235... ms
+    old = {"route_factor": 2.1, "base_rtt_ms": 2.0}
+    scn = make_scenario([(0.0, 0.0)], [(0.0, dlon), (0.0, 0.0)], **old)
     np.testing.assert_allclose(rtt_matrix(scn), [[22.5882352941, 2.0]], atol=1e-9)
-    geo = make_scenario([(0.0, 0.0)], [(0.0, dlon)], distance="geodesic")
+    geo = make_scenario([(0.0, 0.0)], [(0.0, dlon)], distance="geodesic", **old)
     # 2 + 2 · 2.1 · 1001.118818 / 204
     assert rtt_matrix(geo)[0, 0] == pytest.approx(2 + 4.2 * 1001.118818 / 204, abs=1e-6)
 
 
 def test_rtt_is_vectorised() -> None:
-    out = rtt_ms(np.array([[0.0, 204.0], [102.0, 2040.0]]), NetworkSettings(route_factor=1.0))
+    out = rtt_ms(
+        np.array([[0.0, 204.0], [102.0, 2040.0]]),
+        NetworkSettings(route_factor=1.0, base_rtt_ms=2.0),
+    )
     np.testing.assert_allclose(out, [[2.0, 4.0], [3.0, 22.0]])
 
 
@@ -278,8 +283,8 @@ def test_eligible_pairs_rejects_bad_chunk(chunk: int) -> None:
 
 
 def test_regions_without_site_and_nearest_rtt() -> None:
-    # r1's SLO (1 ms) is below the 2 ms base RTT: no site can serve it.
-    # r2 sits 10° from the only site: 2 + 4.2 · 10 · DEG_KM / 204 ≈ 24.9 ms > its 20 ms SLO.
+    # r1's SLO (1 ms) is below the 1.7 ms base RTT: no site can serve it.
+    # r2 sits 10° from the nearest site: 1.7 + 3.74 · 10 · DEG_KM / 204 ≈ 22.1 ms > its 20 ms SLO.
     scn = make_scenario(
         [(0.0, 0.0), (0.0, 1.0)],
         [(0.0, 0.5, 10.0), (0.0, 0.5, 1.0), (0.0, -10.0, 20.0), (5.0, 5.0)],
@@ -289,7 +294,9 @@ def test_regions_without_site_and_nearest_rtt() -> None:
     nearest = nearest_rtt_ms(scn, chunk_regions=3)
     dense = rtt_matrix(scn)
     np.testing.assert_array_equal(nearest, dense.min(axis=0))
-    assert nearest[2] == pytest.approx(2 + 4.2 * 10 * DEG_KM / 204, abs=1e-9)
+    net = scn.network
+    expected = net.base_rtt_ms + 2 * net.route_factor * 10 * DEG_KM / 204
+    assert nearest[2] == pytest.approx(expected, abs=1e-9)
     index, rtt = nearest_site(scn, chunk_regions=2)
     np.testing.assert_array_equal(index, [0, 0, 0, 1])  # tie at r0 goes to site 0
     np.testing.assert_array_equal(rtt, nearest)

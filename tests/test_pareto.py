@@ -37,14 +37,17 @@ def two_sites() -> pl.Scenario:
 
 def test_epsilon_frontier_matches_the_hand_computed_optimum():
     scn = two_sites()
-    rtt_near = 2.0
-    rtt_far = 2.0 + 2.0 * 2.1 * great_circle(NYC, QUINCY).km / 204.0
+    network = scn.network
+    rtt_near = network.base_rtt_ms
+    rtt_far = (
+        network.base_rtt_ms + 2.0 * network.route_factor * great_circle(NYC, QUINCY).km / 204.0
+    )
     front = pareto(scn, points=5, method="epsilon")
     assert len(front.evaluated) == 5
     for point in front.evaluated:
         pl.verify(point.scenario, point.result)
         assert point.scenario.economics.latency_penalty_usd_per_user_ms_year == 0.0
-        # Serving share s from the near site: s·2 + (1 − s)·RTT_far = ε, cost linear in s.
+        # Serving share s from the near site: s·RTT_near + (1 − s)·RTT_far = ε, cost linear in s.
         share = (rtt_far - point.epsilon_ms) / (rtt_far - rtt_near)
         expected = 10.0 * H * (100.0 * share + 40.0 * (1.0 - share))
         assert point.cost == pytest.approx(expected, rel=1e-6)

@@ -99,7 +99,12 @@ def test_summary_shows_status_contrast_and_costs(contrast):
     assert "spread near users" in text
     for label in ("fixed site cost", "liquid cooling", "build", "energy", "carbon"):
         assert label in text
-    for label in ("latency penalty", "pair costs", "unserved demand", "total (objective)"):
+    for label in (
+        "latency penalty",
+        "pair costs",
+        "unserved demand",
+        "objective = spend + penalties",
+    ):
         assert label in text
     assert "p95" in text and "SLO 30 ms" in text
     assert "Why training sits at Quincy (quincy)" in text
@@ -206,8 +211,9 @@ def test_csv_tables(contrast):
     assert float(training["gb200"]["pue"]) == pytest.approx(1.08)
     costs = {r["component"]: float(r["usd_per_year"]) for r in rows("costs.csv")}
     assert costs["total"] == pytest.approx(res.objective, rel=1e-12)
-    parts = sum(v for k, v in costs.items() if k != "total")
+    parts = sum(v for k, v in costs.items() if k not in ("total", "spend"))
     assert parts == pytest.approx(res.objective, rel=1e-9)
+    assert costs["spend"] == pytest.approx(res.objective - res.costs.latency_penalty, rel=1e-9)
     assignments = rows("assignments.csv")
     assert len(assignments) == len(res.serving)
     assert sum(float(r["population_served"]) for r in assignments) == pytest.approx(12e6)

@@ -89,6 +89,7 @@ class ParetoFrontier:
                     "epsilon_ms": p.epsilon_ms,
                     "latency_penalty": p.latency_penalty,
                     "cost": p.cost,
+                    "cost_excl_latency_penalty": p.cost,
                     "weighted_rtt_ms": p.weighted_rtt_ms,
                     "p95_rtt_ms": p.result.kpis.p95_rtt_ms,
                     "objective": p.result.objective,
@@ -134,7 +135,11 @@ class ParetoFrontier:
         write_text_atomic(out / "frontier.json", json.dumps(summary, indent=2, default=str))
         files.append(out / "frontier.json")
         png = plot_frontier(
-            [(p.weighted_rtt_ms, p.cost, len(p.result.open_sites)) for p in self.points],
+            [
+                (p.weighted_rtt_ms, p.cost, len(p.result.open_sites), n)
+                for n, p in enumerate(self.evaluated)
+                if not p.dominated
+            ],
             [(p.weighted_rtt_ms, p.cost) for p in self.evaluated if p.dominated],
             self.method,
             out / "frontier.png",

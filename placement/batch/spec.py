@@ -85,6 +85,9 @@ RESERVED_NAMES = frozenset(
         "solve_seconds",
         "wall_seconds",
         "attempt",
+        "demand_mw",
+        "spend",
+        "cost_excl_latency",
     }
 )
 
@@ -122,6 +125,14 @@ class Case:
     def scenario(self) -> Scenario:
         """The expanded scenario (parsed on each access; cases keep only its JSON)."""
         return Scenario.model_validate_json(self.scenario_json)
+
+    @cached_property
+    def demand_mw(self) -> float:
+        """Total IT demand of the case, MW: inference (every region) plus training clusters.
+        Cases with different demand are different problems: never one frontier."""
+        scenario = self.scenario
+        inference = sum(scenario.region_demand_mw(r) for r in scenario.regions)
+        return round(inference + sum(c.it_mw for c in scenario.training), 6)
 
     @cached_property
     def candidate_sites(self) -> tuple[tuple[str, str | None], ...]:
@@ -237,6 +248,11 @@ class Portfolio:
         cls, data: Any, *, root: str | os.PathLike[str] = ".", source: str = "portfolio"
     ) -> Portfolio:
         """Validate a plain mapping; errors name the field, the value and the rule."""
+        if data is None:
+            raise PortfolioError(
+                f"{source}: the file is empty; a portfolio needs 'base:' or "
+                "'scenarios:' and its 'parameters:'"
+            )
         if not isinstance(data, Mapping):
             raise PortfolioError(f"{source}: a portfolio must be a mapping, got {data!r}")
         extra = sorted(set(data) - set(SPEC_KEYS))

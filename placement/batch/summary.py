@@ -63,6 +63,7 @@ def summary_table(
 
 def _row(case: Case, record: Record | None) -> dict[str, Any]:
     row: dict[str, Any] = {"id": case.id, **case.inputs}
+    row["demand_mw"] = getattr(case, "demand_mw", None)  # stored cases reloaded may lack it
     if record is None:
         row["status"] = "pending"
         row["hash"] = case.hash
@@ -84,6 +85,7 @@ def _row(case: Case, record: Record | None) -> dict[str, Any]:
     row["cost_excl_latency"] = (
         res.objective - costs.latency_penalty if res.ok and res.objective is not None else None
     )
+    row["spend"] = costs.spend if res.ok else None
     training_sites = sorted(set(res.training.values()))
     row.update(
         {

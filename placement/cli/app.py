@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Solve SCENARIO (default: the bundled us_default), check the answer with "
             "placement.verify, print a summary and write result.json, result.geojson, "
-            "sites.csv, assignments.csv, training.csv, costs.csv and map.png into --out."
+            "sites.csv, assignments.csv, training.csv, costs.csv, map.png and map.html (an "
+            "interactive map that works offline) into --out."
         ),
     )
     add_scenario_argument(solve)
@@ -125,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="out",
         help="folder for the result files (created if needed; default: ./out)",
     )
-    solve.add_argument("--no-map", action="store_true", help="do not draw map.png")
+    solve.add_argument("--no-map", action="store_true", help="do not draw map.png and map.html")
     solve.add_argument(
         "--write-model",
         metavar="FILE",
@@ -166,6 +167,31 @@ def build_parser() -> argparse.ArgumentParser:
     example.add_argument("--small", action="store_true", help="the small dataset (us_small)")
     example.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     example.set_defaults(func=cmd_example)
+
+    importer = subparsers.add_parser(
+        "import",
+        help="turn spreadsheet tables (CSV: sites, regions, training) into a scenario file",
+        description=(
+            "Read SITES.csv (one row per candidate site, one column per field; see 'placement "
+            "schema'), optionally REGIONS.csv and --training CSV, take every other setting "
+            "from --base (a scenario file or bundled name; default: none), validate, and write "
+            "the scenario as YAML/JSON (--write) or print it. Errors name the file, the row, "
+            "the id and the column."
+        ),
+    )
+    importer.add_argument("sites", metavar="SITES.csv", help="candidate sites, one per row")
+    importer.add_argument("regions", metavar="REGIONS.csv", nargs="?", help="demand regions")
+    importer.add_argument("--training", metavar="CSV", help="training clusters, one per row")
+    importer.add_argument(
+        "--base",
+        metavar="SCENARIO",
+        help="scenario whose settings (economics, network, rules, site_defaults, inference, "
+        "and training unless --training is given) the tables complete",
+    )
+    importer.add_argument("--name", help="scenario name (default: the base's, or 'imported')")
+    importer.add_argument("--write", metavar="FILE", help="file to write (.yaml, .yml or .json)")
+    importer.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    importer.set_defaults(func=cmd_import)
 
     schema = subparsers.add_parser(
         "schema",
@@ -500,6 +526,12 @@ def _render_outputs(
             from placement.outputs.maps import map_png
 
             files["map.png"] = map_png(scenario, result)
+            say("writing the interactive map.html")
+            from placement.outputs.interactive import map_html
+
+            page = map_html(scenario, result)
+            if page is not None:  # a scenario without geography gets no map page
+                files["map.html"] = page.encode("utf-8")
     return files
 
 
@@ -585,6 +617,54 @@ def cmd_example(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot write ({exc.strerror or exc})") from None
     _print(f"wrote {path} ({name}: {_counts(scenario)}); edit it, then: placement solve {path}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import pandas as pd
+    import yaml
+
+    def table(path: str | None) -> Any:
+        if path is None:
+            return None
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=True)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"{path}: cannot read the table ({exc})") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise ScenarioError(f"{path}: not a CSV table ({exc})") from None
+
+    base = load_scenario(args.base, quiet=True) if args.base else None
+    settings: dict[str, Any] = base.to_dict() if base is not None else {"name": "imported"}
+    if args.training is None and base is not None:
+        training = pd.DataFrame(settings["training"])
+    else:
+        training = table(args.training)
+    from placement.model.frames import scenario_from_frames
+
+    scenario = scenario_from_frames(
+        table(args.sites),
+        table(args.regions),
+        training,
+        base=settings,
+        name=args.name,
+        sources={
+            "sites": args.sites,
+            "regions": args.regions or "",
+            "training": args.training or "",
+        },
+    )
+    if args.write is None:
+        sys.stdout.write(yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True))
+        return EXIT_OK
+    path = Path(args.write)
+    if path.exists() and not args.force:
+        raise ScenarioError(f"{path}: exists; pass --force to overwrite it")
+    try:
+        scenario.to_file(path)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    _print(f"wrote {path} ({_counts(scenario)}); next: placement validate {path}")
     return EXIT_OK
 
 

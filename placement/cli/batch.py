@@ -34,7 +34,12 @@ def register(subparsers: Any) -> None:
         "charts: OUT/cost_vs_rtt.png, OUT/sensitivity.png.",
     )
     batch.add_argument("portfolio", help="portfolio file (.yaml/.json) or folder of scenarios")
-    batch.add_argument("--out", required=True, type=Path, help="output folder")
+    batch.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: out/<portfolio file or folder name>, like solve's ./out)",
+    )
     batch.add_argument("--workers", type=int, default=None, help="processes (default: CPUs)")
     batch.add_argument(
         "--executor",
@@ -67,7 +72,12 @@ def register(subparsers: Any) -> None:
         "Writes OUT/frontier.csv, frontier.png, frontier.json and points/point_<n>.json.",
     )
     front.add_argument("scenario", help="scenario file, or bundled:us_small / bundled:us_default")
-    front.add_argument("--out", required=True, type=Path, help="output folder")
+    front.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: out/pareto_<scenario name>)",
+    )
     front.add_argument("--points", type=int, default=8, help="number of solves (default 8)")
     front.add_argument("--method", choices=("epsilon", "lambda"), default="epsilon")
     front.add_argument("--threads", type=int, default=None, help="solver threads")
@@ -94,6 +104,8 @@ def run_batch(args: argparse.Namespace) -> int:
 
     console = _stdout_console()
     err = Console(stderr=True)
+    if args.out is None:
+        args.out = Path("out") / Path(args.portfolio).resolve().stem
     try:
         portfolio = Portfolio.from_file(args.portfolio).with_options(
             formulation=args.formulation,
@@ -177,18 +189,24 @@ def _print_summary(result: Any, console: Any, limit: int = 40) -> None:
     inputs = list(result.cases[0].inputs)
     table = Table(title=f"{len(frame)} cases (baseline: {result.baseline.id})")
     table.add_column("id", overflow="fold")
-    for column in ("status", "objective (M$)", "Δ %", "gap", "sites", "RTT ms"):
+    columns = ("status", "spend (M$)", "objective (M$)", "Δ obj. %", "gap", "sites", "RTT ms")
+    for column in columns:
         table.add_column(column, justify="left" if column == "status" else "right")
     for row in frame.head(limit).to_dict(orient="records"):
         table.add_row(
             row["id"],
             str(row["status"]),
+            _num(row.get("spend"), 1e-6, ".1f"),
             _num(row.get("objective"), 1e-6, ".1f"),
             _num(row.get("delta_objective_pct"), 1.0, "+.1f"),
             _num(row.get("gap"), 1.0, ".1e"),
             _num(row.get("open_sites"), 1.0, ".0f"),
             _num(row.get("weighted_rtt_ms"), 1.0, ".2f"),
         )
+    table.caption = (
+        "spend: money paid per year; objective = spend + the λ-weighted latency penalty "
+        "(+ unserved-demand penalty)"
+    )
     console.print(table)
     if len(frame) > limit:
         console.print(f"… {len(frame) - limit} more rows in the CSV")
@@ -236,6 +254,9 @@ def run_pareto(args: argparse.Namespace) -> int:
         }.items()
         if v is not None
     }
+    if args.out is None:
+        stem = Path(str(args.scenario).removeprefix("bundled:")).stem
+        args.out = Path("out") / f"pareto_{stem}"
     try:
         scenario = load_scenario(args.scenario, Path.cwd())
         _check_out_dir(args.out)
@@ -256,7 +277,7 @@ def run_pareto(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title=f"Pareto frontier of {scenario.name} ({frontier.method})")
-    for column in ("RTT ms", "cost (M$/yr)", "sites", "open sites"):
+    for column in ("RTT ms", "cost excl. latency penalty (M$/yr)", "sites", "open sites"):
         table.add_column(column, justify="right" if column != "open sites" else "left")
     for p in frontier.points:
         table.add_row(

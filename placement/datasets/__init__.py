@@ -7,6 +7,8 @@
 Sources, licence and every assumption: ``data/README.md`` (``data_dir() / "README.md"``).
 """
 
+from pathlib import Path
+
 from placement.datasets.us import (
     DataGapWarning,
     build_us_scenario,
@@ -16,10 +18,21 @@ from placement.datasets.us import (
     us_small,
 )
 
+
+def orlib_path(name: str) -> Path:
+    """The bundled OR-Library file ``name`` (``"cap41"`` or ``"cap41.txt"``), wherever the
+    package is installed: ``pl.io.read_orlib_cflp(pl.datasets.orlib_path("cap41"))``."""
+    path = data_dir() / "orlib" / (name if name.endswith(".txt") else f"{name}.txt")
+    if not path.is_file():
+        raise FileNotFoundError(f"{name!r}: no such bundled OR-Library file (cap41 … cap134)")
+    return path
+
+
 __all__ = [
     "DataGapWarning",
     "build_us_scenario",
     "data_dir",
+    "orlib_path",
     "site_records",
     "us_default",
     "us_small",

@@ -34,6 +34,12 @@ def random_cflp(
     return Scenario.from_dict(
         {
             "name": f"random_cflp_{n_sites}x{n_regions}_seed{seed}",
+            "site_defaults": {
+                "energy_price_usd_per_mwh": 0.0,
+                "carbon_kg_per_mwh": 0.0,
+                "pue": 1.0,
+                "build_cost_usd_per_mw_year": 0.0,
+            },
             "sites": [
                 {
                     "id": sid,

@@ -116,14 +116,15 @@ class SiteClass:
     racks_available: int
     description: str
 
+    # Annual amounts are rounded to the cent: files show 1366905.68, not 1366905.675751434.
     def fixed_cost_usd_per_year(self, crf: float) -> float:
-        return self.fixed_capex_usd * crf + self.fixed_opex_usd_per_year
+        return round(self.fixed_capex_usd * crf + self.fixed_opex_usd_per_year, 2)
 
     def liquid_cost_usd_per_year(self, crf: float) -> float:
-        return self.liquid_capex_usd * crf if self.liquid_cooling_available else 0.0
+        return round(self.liquid_capex_usd * crf, 2) if self.liquid_cooling_available else 0.0
 
     def build_cost_usd_per_mw_year(self, crf: float) -> float:
-        return self.build_capex_usd_per_mw_it * crf
+        return round(self.build_capex_usd_per_mw_it * crf, 2)
 
 
 SITE_CLASSES: dict[str, SiteClass] = {
@@ -188,11 +189,13 @@ conservative proxy), is flagged on the site and in the scenario description, and
 # --- Demand and latency
 EXCLUDED_STATE_FIPS = ("72",)  # Puerto Rico: the dataset covers the 50 states + DC
 GPUS_PER_1000_PEOPLE = 2.0  # → 662,899 GPUs ≈ 845 MW of inference IT load for 331.4 M people
-DEFAULT_SLO_MS = 50.0  # RTT; with route factor 2.1 and 204 km/ms: ≈ 2,330 km great circle
+DEFAULT_SLO_MS = 50.0  # RTT; with route factor 1.87, base 1.7 ms: ≈ 2,630 km great circle
 LATENCY_PENALTY_USD_PER_USER_MS_YEAR = 0.1  # λ; reasoning and measured effect: data/README.md
-ROUTE_FACTOR = 2.1
+# Fitted (not assumed): weighted least squares on relative error against measured RTTs between
+# 25 major US metros (placement.datasets.latency.fit_latency; data/README.md "Latency").
+ROUTE_FACTOR = 1.87
 FIBER_KM_PER_MS = 204.0
-BASE_RTT_MS = 2.0
+BASE_RTT_MS = 1.7
 
 # --- Economics
 HOURS_PER_YEAR = 8760.0
@@ -217,7 +220,7 @@ def _gb200_cluster(cid: str, gpus: int, name: str) -> TrainingCluster:
         id=cid,
         name=name,
         gpus=gpus,
-        it_mw=racks * GB200_NVL72_RACK_KW / 1000.0,
+        it_mw=round(racks * GB200_NVL72_RACK_KW / 1000.0, 6),
         rack_density_kw=GB200_NVL72_RACK_KW,
         utilisation=TRAINING_UTILISATION,
     )
@@ -229,7 +232,7 @@ def _dgx_h100_cluster(cid: str, gpus: int, name: str) -> TrainingCluster:
         id=cid,
         name=name,
         gpus=gpus,
-        it_mw=servers * DGX_H100_KW / 1000.0,
+        it_mw=round(servers * DGX_H100_KW / 1000.0, 6),
         rack_density_kw=DGX_H100_PER_RACK * DGX_H100_KW,
         utilisation=TRAINING_UTILISATION,
     )
@@ -371,7 +374,7 @@ def state_records() -> Mapping[str, StateRecord]:
             fips=row["state_fips"],
             name=row["name"],
             price_usd_per_mwh=_cents_to_usd_per_mwh(cents),
-            carbon_kg_per_mwh=float(row["co2_lb_per_mwh"]) * KG_PER_LB,
+            carbon_kg_per_mwh=round(float(row["co2_lb_per_mwh"]) * KG_PER_LB, 6),
             mean_temp_f=_float_or_none(clim["mean_temp_f_1991_2020"]),
             cdd_65f=_float_or_none(clim["cdd_65f_1991_2020"]),
         )
@@ -402,13 +405,15 @@ def county_records() -> tuple[CountyRecord, ...]:
 
 # ============================================================================ PUE model
 def pue_air(cdd_65f: float) -> float:
-    """PUE of air-cooled load: ``1.12 + 8e-5 × CDD`` (CDD: annual °F cooling degree days)."""
-    return PUE_AIR_BASE + PUE_AIR_PER_CDD * cdd_65f
+    """PUE of air-cooled load: ``1.12 + 8e-5 × CDD`` (CDD: annual °F cooling degree days),
+    rounded to 1e-6 so that files show 1.34472, not 1.3447200000000001."""
+    return round(PUE_AIR_BASE + PUE_AIR_PER_CDD * cdd_65f, 6)
 
 
 def pue_liquid(cdd_65f: float) -> float:
-    """PUE of liquid-cooled load: ``1.08 + 2e-5 × CDD`` (less sensitive to outdoor heat)."""
-    return PUE_LIQUID_BASE + PUE_LIQUID_PER_CDD * cdd_65f
+    """PUE of liquid-cooled load: ``1.08 + 2e-5 × CDD`` (less sensitive to outdoor heat),
+    rounded to 1e-6."""
+    return round(PUE_LIQUID_BASE + PUE_LIQUID_PER_CDD * cdd_65f, 6)
 
 
 @lru_cache(maxsize=1)

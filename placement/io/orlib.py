@@ -110,6 +110,13 @@ def read_orlib_cflp(
         {
             "name": name or path.stem,
             "description": f"OR-Library capacitated facility location instance {path.name}",
+            # The classic instances have no energy, carbon, cooling or build cost: stated once.
+            "site_defaults": {
+                "energy_price_usd_per_mwh": 0.0,
+                "carbon_kg_per_mwh": 0.0,
+                "pue": 1.0,
+                "build_cost_usd_per_mw_year": 0.0,
+            },
             "sites": sites,
             "regions": regions,
             "pair_costs_usd_per_year": pair_costs,

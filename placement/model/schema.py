@@ -57,9 +57,18 @@ class Site(_Frozen):
     lat: float = Field(ge=-90.0, le=90.0, allow_inf_nan=False, description="Latitude, degrees.")
     lon: float = Field(ge=-180.0, le=180.0, allow_inf_nan=False, description="Longitude, deg.")
     power_mw: Positive = Field(le=MAX_MW, description="Facility power available (grid), MW.")
-    energy_price_usd_per_mwh: NonNegative = Field(0.0, le=1e5)
-    carbon_kg_per_mwh: NonNegative = Field(0.0, le=1e4)
-    pue: float = Field(1.0, ge=1.0, le=5.0, description="PUE of air-cooled load (facility/IT).")
+    energy_price_usd_per_mwh: NonNegative = Field(
+        le=1e5, description="Energy price, USD/MWh (required: on the site or in ``site_defaults``)."
+    )
+    carbon_kg_per_mwh: NonNegative = Field(
+        le=1e4,
+        description="Grid carbon intensity, kg CO2/MWh (required: site or site_defaults).",
+    )
+    pue: float = Field(
+        ge=1.0,
+        le=5.0,
+        description="PUE of air-cooled load, facility/IT (required: site or site_defaults).",
+    )
     liquid_pue: float | None = Field(
         None, ge=1.0, le=5.0, description="PUE of liquid-cooled load; defaults to ``pue``."
     )
@@ -80,18 +89,63 @@ class Site(_Frozen):
         0.0, description="Annualised fixed cost of building liquid cooling at the site."
     )
     fixed_cost_usd_per_year: NonNegative = Field(
-        0.0, description="Annualised fixed cost of opening the site."
+        description="Annualised fixed cost of opening the site (required: site or site_defaults)."
     )
     build_cost_usd_per_mw_year: NonNegative = Field(
-        0.0, le=1e10, description="Annualised build cost per MW of IT load placed."
+        le=1e10,
+        description="Annualised build cost per MW of IT placed (required: site or site_defaults).",
     )
     racks_available: int | None = Field(
         None, ge=0, le=MAX_COUNT, description="Rack positions available; None means no space limit."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _liquid_cost_stated(cls, data: Any) -> Any:
+        """Liquid cooling that may be built must say what it costs (never a silent 0)."""
+        if (
+            isinstance(data, dict)
+            and data.get("liquid_cooling_available") is True
+            and "liquid_cooling_cost_usd_per_year" not in data
+        ):
+            raise ValueError(
+                "liquid_cooling_cost_usd_per_year is required when liquid_cooling_available is "
+                "true (set it on the site or in site_defaults)"
+            )
+        return data
+
     @property
     def effective_liquid_pue(self) -> float:
         return self.pue if self.liquid_pue is None else self.liquid_pue
+
+
+SITE_COST_FIELDS: tuple[str, ...] = (
+    "energy_price_usd_per_mwh",
+    "carbon_kg_per_mwh",
+    "pue",
+    "fixed_cost_usd_per_year",
+    "build_cost_usd_per_mw_year",
+)
+"""Site fields with no built-in default: each site states them, or ``site_defaults`` does."""
+
+
+class SiteDefaults(_Frozen):
+    """Values every site takes for the fields it leaves out (the scenario's ``site_defaults``).
+
+    A site's own value always wins. A cost field that neither the site nor this block states is
+    an error naming the site and the field: nothing costs a silent 0 (or a PUE of 1.0).
+    """
+
+    energy_price_usd_per_mwh: NonNegative | None = Field(None, le=1e5)
+    carbon_kg_per_mwh: NonNegative | None = Field(None, le=1e4)
+    pue: float | None = Field(None, ge=1.0, le=5.0)
+    liquid_pue: float | None = Field(None, ge=1.0, le=5.0)
+    fixed_cost_usd_per_year: NonNegative | None = None
+    build_cost_usd_per_mw_year: NonNegative | None = Field(None, le=1e10)
+    liquid_cooling_cost_usd_per_year: NonNegative | None = None
+    max_rack_density_kw: Positive | None = Field(None, le=MAX_DENSITY_KW)
+    air_cooling_limit_kw: Positive | None = Field(None, le=MAX_DENSITY_KW)
+    liquid_cooling_available: bool | None = None
 
 
 class Region(_Frozen):
@@ -178,7 +232,12 @@ class Economics(_Frozen):
 class NetworkSettings(_Frozen):
     """The latency model: RTT = base + 2 · route_factor · distance / fiber speed."""
 
-    route_factor: float = Field(2.1, ge=1.0, le=10.0, description="Fiber path / great circle.")
+    route_factor: float = Field(
+        1.87,
+        ge=1.0,
+        le=10.0,
+        description="Fiber path / great circle; fitted to measured US RTTs (data/README.md).",
+    )
     fiber_km_per_ms: float = Field(
         204.0,
         ge=1.0,
@@ -187,7 +246,7 @@ class NetworkSettings(_Frozen):
         description="Light in glass, km per ms (n≈1.47); at most light in vacuum (≈ 300).",
     )
     base_rtt_ms: NonNegative = Field(
-        2.0, le=1e4, description="Fixed RTT per request (switching), ms."
+        1.7, le=1e4, description="Fixed RTT per request (switching), ms; fitted with route_factor."
     )
     distance: Literal["great_circle", "geodesic"] = "great_circle"
     default_slo_ms: Positive | None = Field(
@@ -222,6 +281,9 @@ class Scenario(_Frozen):
 
     name: str = "scenario"
     description: str = ""
+    site_defaults: SiteDefaults | None = Field(
+        None, description="Values for the fields a site leaves out (its own value wins)."
+    )
     sites: tuple[Site, ...] = Field(min_length=1)
     regions: tuple[Region, ...] = ()
     training: tuple[TrainingCluster, ...] = ()
@@ -233,6 +295,25 @@ class Scenario(_Frozen):
         default_factory=dict,
         description="Extra cost of serving ALL of region j from site i: {site: {region: USD}}.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_site_defaults(cls, data: Any) -> Any:
+        """Fill the fields each site leaves out from ``site_defaults`` (the site's value wins)."""
+        if not isinstance(data, dict) or data.get("site_defaults") is None:
+            return data
+        raw = data["site_defaults"]
+        try:
+            defaults = (
+                raw if isinstance(raw, SiteDefaults) else SiteDefaults.model_validate(raw)
+            ).model_dump(exclude_none=True)
+        except ValidationError:
+            return data  # reported against site_defaults when the field is validated
+        sites = data.get("sites")
+        if not isinstance(sites, list | tuple):
+            return data
+        filled = [{**defaults, **s} if isinstance(s, dict) else s for s in sites]
+        return {**data, "sites": filled}
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
@@ -319,6 +400,11 @@ class Scenario(_Frozen):
                 "a scenario is YAML or JSON text"
             ) from None
         data = parse_document(text, path)
+        if data is None:
+            raise ScenarioError(
+                f"{path}: the file is empty (or only comments); a scenario needs at least "
+                "'sites:' (see 'placement example --write my.yaml')"
+            )
         if not isinstance(data, dict):
             raise ScenarioError(
                 f"{path}: a scenario file must hold a mapping at the top level, "
@@ -341,6 +427,54 @@ class Scenario(_Frozen):
             raise ScenarioError(f"{path}: unknown scenario suffix {path.suffix!r}; use .yaml/.json")
         write_text_atomic(path, text)
         return path
+
+    # ----------------------------------------------------------------- pandas and networkx
+    def to_frames(self) -> dict[str, Any]:
+        """``{"sites", "regions", "training"}`` as pandas DataFrames (model/frames.py)."""
+        from placement.model.frames import scenario_frames
+
+        return scenario_frames(self)
+
+    @classmethod
+    def from_frames(
+        cls,
+        sites: Any,
+        regions: Any = None,
+        training: Any = None,
+        *,
+        base: Scenario | dict[str, Any] | None = None,
+        name: str | None = None,
+    ) -> Scenario:
+        """A scenario from DataFrames; settings from ``base``; errors name table, row, column."""
+        from placement.model.frames import scenario_from_frames
+
+        return scenario_from_frames(sites, regions, training, base=base, name=name)
+
+    def to_graph(self) -> Any:
+        """The scenario as a networkx Graph: sites and regions as nodes with their fields,
+        eligible pairs as edges with ``rtt_ms`` and ``km`` (model/graph.py)."""
+        from placement.model.graph import scenario_to_graph
+
+        return scenario_to_graph(self)
+
+    @classmethod
+    def from_graph(cls, graph: Any, *, name: str | None = None) -> Scenario:
+        """A scenario from a networkx graph of the shape :meth:`to_graph` makes."""
+        from placement.model.graph import scenario_from_graph
+
+        return scenario_from_graph(graph, name=name)
+
+    @classmethod
+    def coerce(cls, value: Any) -> Scenario:
+        """A Scenario as is; a networkx graph through :meth:`from_graph`."""
+        if isinstance(value, Scenario):
+            return value
+        if hasattr(value, "nodes") and hasattr(value, "graph") and hasattr(value, "edges"):
+            return cls.from_graph(value)
+        raise TypeError(
+            f"expected a Scenario or a networkx graph, got {type(value).__name__}; load files "
+            "with Scenario.from_file or placement.io.load_scenario"
+        )
 
     def site_index(self) -> dict[str, int]:
         return {s.id: i for i, s in enumerate(self.sites)}

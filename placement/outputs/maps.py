@@ -2,10 +2,9 @@
 
 What the picture shows:
 
-* a light US basemap: state outlines from the US Census Bureau's 2016 cartographic boundary file
-  when the optional packages ``plotly-geo`` (which ships that shapefile) and ``pyshp`` are
-  installed; otherwise the 3,143 Census 2020 county centres of population bundled in ``data/``
-  as a faint dot cloud that traces the country;
+* a light US basemap: state outlines from the US Census Bureau's 2016 cartographic boundary file,
+  simplified and shipped in ``data/us/states_outline.json`` (:mod:`placement.outputs.outline`);
+  should that file be missing, the 3,143 bundled county centres of population as a dot cloud;
 * demand regions as grey dots sized by population;
 * candidate sites left closed as hollow circles;
 * open sites as pies sized by IT MW (area), training slice orange, inference slice blue, with a
@@ -23,7 +22,6 @@ instances) gets a bar chart of IT MW per open site instead.
 from __future__ import annotations
 
 import io
-import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -51,10 +49,14 @@ CATCHMENT_COLOURS = (
     "#a6761d",
     "#e6ab02",
     "#17becf",
-    "#8c564b",
-    "#bc80bd",
+    "#6a3d9a",
+    "#b15928",
     "#999933",
+    "#525252",
+    "#fb9a99",
 )
+"""Catchment colours, told apart from each other and from the orange/blue pie slices."""
+NEIGHBOUR_KM = 1000.0  # open sites this close, or among each other's 3 nearest, differ in colour
 
 FIG_SIZE_IN = (13.0, 8.4)
 DPI = 150
@@ -116,32 +118,12 @@ def _in_conus(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 
 # ====================================================================== basemaps
-@lru_cache(maxsize=1)
 def state_outlines() -> tuple[list[np.ndarray], str] | None:
-    """State polygons (lon/lat rings) from plotly-geo's Census shapefile, if installed."""
-    try:
-        from importlib.resources import files
+    """State polygons (lon/lat rings) from the outline file shipped in ``data/us/``."""
+    from placement.outputs.outline import SOURCE_NOTE, all_rings
 
-        import shapefile  # pyshp
-
-        path = files("_plotly_geo") / "package_data" / "cb_2016_us_state_500k.shp"
-        reader = shapefile.Reader(str(path))
-    except Exception:  # optional: any failure falls back to the county dot cloud
-        return None
-    rings: list[np.ndarray] = []
-    try:
-        for shape in reader.shapes():
-            points = np.asarray(shape.points, dtype=float)
-            parts = [*list(shape.parts), len(points)]
-            for start, stop in itertools.pairwise(parts):
-                ring = points[start:stop]
-                if len(ring) >= 3:
-                    rings.append(ring[:: max(1, len(ring) // 400)])  # ≤ ~400 points per ring
-    except Exception:
-        return None
-    finally:
-        reader.close()
-    return rings, "state outlines: US Census Bureau cartographic boundaries 2016 (plotly-geo)"
+    rings = all_rings()
+    return (rings, SOURCE_NOTE) if rings else None
 
 
 @lru_cache(maxsize=1)
@@ -444,9 +426,43 @@ class _Layers:
         return [ld.site for ld in self.result.sites]
 
     def catchment_colours(self) -> dict[str, str]:
-        """A colour per open site, largest first, so the big catchments differ."""
-        ranked = sorted(self.open_ids, key=lambda s: -_mw(self.result, s))
-        return {sid: CATCHMENT_COLOURS[n % len(CATCHMENT_COLOURS)] for n, sid in enumerate(ranked)}
+        return catchment_colours(self.scenario, self.result)
+
+
+def site_neighbours(scenario: Scenario, result: PlacementResult) -> Any:
+    """A networkx graph of the open sites: an edge joins two sites within NEIGHBOUR_KM of each
+    other or among each other's three nearest open sites (their catchments meet)."""
+    import networkx as nx
+
+    from placement.model.geodesy import great_circle_km
+
+    sites = {s.id: s for s in scenario.sites}
+    ids = [ld.site for ld in result.sites if ld.site in sites]
+    graph = nx.Graph()
+    graph.add_nodes_from(ids)
+    if len(ids) < 2:
+        return graph
+    lat = np.array([sites[s].lat for s in ids])
+    lon = np.array([sites[s].lon for s in ids])
+    km = great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    np.fill_diagonal(km, np.inf)
+    for a in range(len(ids)):
+        nearest = np.argsort(km[a], kind="stable")[:3]
+        for b in range(len(ids)):
+            if b != a and (km[a, b] <= NEIGHBOUR_KM or b in nearest):
+                graph.add_edge(ids[a], ids[b])
+    return graph
+
+
+def catchment_colours(scenario: Scenario, result: PlacementResult) -> dict[str, str]:
+    """A colour per open site such that neighbouring sites (:func:`site_neighbours`) differ:
+    greedy graph colouring, largest site first, over :data:`CATCHMENT_COLOURS`."""
+    import networkx as nx
+
+    graph = site_neighbours(scenario, result)
+    order = sorted(graph.nodes, key=lambda s: (-_mw(result, s), s))
+    colouring = nx.greedy_color(graph, strategy=lambda g, _c: iter(order))
+    return {sid: CATCHMENT_COLOURS[n % len(CATCHMENT_COLOURS)] for sid, n in colouring.items()}
 
 
 def _draw_layers(
@@ -464,6 +480,7 @@ def _draw_layers(
     _draw_demand(layers)
     hidden = _draw_links(layers, colours)
     _draw_unserved(layers)
+    _draw_uncovered(layers)
     _draw_candidates(layers)
     _place_labels(_draw_open_sites(layers, colours))
     return hidden
@@ -518,6 +535,53 @@ def _draw_links(layers: _Layers, colour_of: dict[str, str]) -> int:
             LineCollection(segs, colors=colours[name], linewidths=0.55, zorder=3)
         )
     return hidden
+
+
+def uncovered_regions(scenario: Scenario) -> list[int]:
+    """Regions with no candidate site inside their SLO: the culprits of such an infeasibility."""
+    if not scenario.regions or not scenario.sites:
+        return []
+    from placement.model.latency import nearest_rtt_ms, slo_vector
+
+    try:
+        return np.flatnonzero(nearest_rtt_ms(scenario) > slo_vector(scenario)).tolist()
+    except (OSError, ValueError):  # e.g. an unreadable backbone: nothing to mark
+        return []
+
+
+def _draw_uncovered(layers: _Layers) -> None:
+    """When there is no placement: regions with no site inside their SLO, red and named."""
+    if layers.result.ok:
+        return
+    culprits = uncovered_regions(layers.scenario)
+    for name, ax in layers.axes.items():
+        rows = [j for j in culprits if layers.region_panel[j] == name]
+        if not rows:
+            continue
+        ax.scatter(
+            layers.region_xy[0][rows],
+            layers.region_xy[1][rows],
+            marker="X",
+            s=70,
+            c="#d62728",
+            edgecolors="white",
+            linewidths=0.6,
+            zorder=9,
+            gid="uncovered-region",
+        )
+        population = [layers.scenario.regions[j].population for j in rows]
+        named = [rows[n] for n in np.argsort(population, kind="stable")[::-1][:5]]
+        for j in named:  # the most populous few; the legend counts them all
+            region = layers.scenario.regions[j]
+            ax.annotate(
+                region.name or region.id,
+                (layers.region_xy[0][j], layers.region_xy[1][j]),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize=7,
+                color="#a50f15",
+                zorder=9,
+            )
 
 
 def _draw_unserved(layers: _Layers) -> None:
@@ -629,22 +693,27 @@ def _place_labels(labels: list[_Label]) -> None:
         centre = label.ax.transData.transform((label.x, label.y))
         r = label.radius_km / _km_per_point(label.ax) * figure.dpi / 72.0
         taken.append((centre[0] - r, centre[1] - r, centre[0] + r, centre[1] + r))
-    style = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
+    style = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}
+    leader = {"arrowstyle": "-", "color": "#555555", "lw": 0.5, "shrinkA": 0.0, "shrinkB": 2.0}
     for label in labels:
         gap = label.radius_km / _km_per_point(label.ax) + 3.0
-        diag = gap * 0.75
-        choices = [
-            ((gap, 0.0), "left", "center"),
-            ((-gap, 0.0), "right", "center"),
-            ((0.0, gap), "center", "bottom"),
-            ((0.0, -gap), "center", "top"),
-            ((diag, diag), "left", "bottom"),
-            ((diag, -diag), "left", "top"),
-            ((-diag, diag), "right", "bottom"),
-            ((-diag, -diag), "right", "top"),
-        ]
+        # Beside the pie first; then ever further out along 8 directions, with a leader line.
+        choices = []
+        for extra in (0.0, 14.0, 30.0, 48.0, 70.0, 95.0):
+            reach = gap + extra
+            diag = reach * 0.75
+            choices += [
+                ((reach, 0.0), "left", "center", extra),
+                ((-reach, 0.0), "right", "center", extra),
+                ((0.0, reach), "center", "bottom", extra),
+                ((0.0, -reach), "center", "top", extra),
+                ((diag, diag), "left", "bottom", extra),
+                ((diag, -diag), "left", "top", extra),
+                ((-diag, diag), "right", "bottom", extra),
+                ((-diag, -diag), "right", "top", extra),
+            ]
         chosen = None
-        for offset, ha, va in choices:
+        for offset, ha, va, extra in choices:
             annotation = label.ax.annotate(
                 label.text,
                 (label.x, label.y),
@@ -656,6 +725,8 @@ def _place_labels(labels: list[_Label]) -> None:
                 zorder=8,
                 bbox=style,
                 annotation_clip=False,
+                arrowprops=leader if extra > 0 else None,
+                gid="site-label",
             )
             box = annotation.get_window_extent(renderer).padded(2.0)
             rect = (box.x0, box.y0, box.x1, box.y1)
@@ -675,6 +746,7 @@ def _place_labels(labels: list[_Label]) -> None:
                 va="center",
                 zorder=8,
                 bbox=style,
+                gid="site-label",
             )
             box = annotation.get_window_extent(renderer)
             chosen = (box.x0, box.y0, box.x1, box.y1)
@@ -766,22 +838,45 @@ def _decorate(
     figure.suptitle(
         _title(scenario, result), x=0.01, y=0.975, ha="left", fontsize=13, fontweight="bold"
     )
-    figure.text(0.01, 0.915, _subtitle(scenario, result), ha="left", fontsize=10, color="#333333")
+    figure.text(
+        0.01,
+        0.935,
+        _subtitle(scenario, result),
+        ha="left",
+        va="top",
+        fontsize=10,
+        color="#333333",
+        linespacing=1.5,
+    )
+    if not result.ok and result.diagnosis:
+        import textwrap
+
+        lines = [textwrap.fill(line, 46, subsequent_indent="  ") for line in result.diagnosis[:5]]
+        more = len(result.diagnosis) - len(lines)
+        figure.text(
+            0.79,
+            0.66,
+            "Why there is no placement:\n"
+            + "\n".join(f"- {line}" for line in lines)
+            + (f"\n… and {more} more (result.json: diagnosis)" if more > 0 else ""),
+            ha="left",
+            va="top",
+            fontsize=7,
+            color="#a50f15",
+        )
     figure.text(
         0.99, 0.012, " · ".join(notes), ha="right", va="bottom", fontsize=7, color="#777777"
     )
     if legend:
-        _legend(figure, result)
+        _legend(figure, scenario, result)
 
 
 def _title(scenario: Scenario, result: PlacementResult) -> str:
     kpis = result.kpis
-    if result.objective is None:
-        objective = "no objective"
-    elif abs(result.objective) >= 1e8:
-        objective = f"{result.objective / 1e9:,.3f} B USD/yr"
+    if not result.ok or result.objective is None:
+        objective = "no placement"
     else:
-        objective = f"{result.objective:,.0f} USD/yr"
+        objective = f"spend {_money(result.costs.spend)} USD/yr"
     slos = sorted({s for s in (scenario.region_slo_ms(r) for r in scenario.regions) if s})
     if not slos:
         slo = "none"
@@ -797,9 +892,18 @@ def _title(scenario: Scenario, result: PlacementResult) -> str:
     return f"{scenario.name}: {result.status.value} · {objective} · {rtt}"
 
 
+def _money(value: float) -> str:
+    if abs(value) >= 1e8:
+        return f"{value / 1e9:,.3f} B"
+    if abs(value) >= 1e5:
+        return f"{value / 1e6:,.1f} M"
+    return f"{value:,.0f}"
+
+
 def _subtitle(scenario: Scenario, result: PlacementResult) -> str:
     if not result.ok:
-        return f"no placement: {result.message or result.status.value}"[:160]
+        reason = result.diagnosis[0] if result.diagnosis else result.message
+        return f"no placement: {reason or result.status.value}"[:170]
     kpis = result.kpis
     train_sites = [ld for ld in result.sites if ld.training_mw > 0]
     infer_sites = [ld for ld in result.sites if ld.inference_mw > 0]
@@ -816,10 +920,18 @@ def _subtitle(scenario: Scenario, result: PlacementResult) -> str:
             "near users"
         )
     pieces.append(f"{len(result.sites)} of {len(scenario.sites)} candidate sites open")
-    return " · ".join(pieces)
+    lam = scenario.economics.latency_penalty_usd_per_user_ms_year
+    costs = result.costs
+    penalty = (
+        f"objective {_money(costs.total)} USD/yr = spend + latency penalty "
+        f"{_money(costs.latency_penalty)} (λ = {lam:g} USD/user·ms·yr)"
+    )
+    if costs.unserved:
+        penalty += f" + unserved penalty {_money(costs.unserved)}"
+    return " · ".join(pieces) + "\n" + penalty
 
 
-def _legend(figure: Any, result: PlacementResult) -> None:
+def _legend(figure: Any, scenario: Scenario, result: PlacementResult) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -868,9 +980,31 @@ def _legend(figure: Any, result: PlacementResult) -> None:
             label="demand region (size = population)",
         ),
     ]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            ls="",
+            label="label: T training · I inference IT MW",
+        )
+    )
     if result.unserved:
         handles.append(
             Line2D([], [], marker="x", ls="", ms=5, mec="#d62728", label="unserved demand")
+        )
+    if not result.ok:
+        handles = handles[3:6]  # no pies: candidates, links (none) and demand
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="X",
+                ls="",
+                ms=8,
+                mfc="#d62728",
+                mec="white",
+                label=f"region with no site inside its SLO ({len(uncovered_regions(scenario))})",
+            )
         )
     legend_box = figure.legend(
         handles=handles,
@@ -879,7 +1013,7 @@ def _legend(figure: Any, result: PlacementResult) -> None:
         fontsize=8,
         frameon=True,
         framealpha=0.9,
-        title=f"pie area ∝ IT MW (largest {largest:,.0f} MW)",
+        title=f"pie area ∝ IT MW (largest {largest:,.0f} MW)" if result.ok else "no placement",
         title_fontsize=8,
     )
     legend_box.set_zorder(20)

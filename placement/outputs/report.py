@@ -30,10 +30,16 @@ from placement.model.economics import (
     cluster_fits,
     cluster_needs_liquid,
     cluster_pue,
+    needs_liquid,
     training_cost_usd_per_year,
 )
 from placement.model.schema import Scenario, Site
-from placement.results.result import COST_COMPONENTS, CostBreakdown, PlacementResult
+from placement.results.result import (
+    PENALTY_COMPONENTS,
+    SPEND_COMPONENTS,
+    CostBreakdown,
+    PlacementResult,
+)
 
 TEXT_WIDTH = 110
 
@@ -77,7 +83,7 @@ def summary_renderables(
     parts.append(_sites_table(scenario, result))
     if scenario.regions:
         parts.append(_latency(scenario, result))
-    parts.append(_costs_table(result))
+    parts.append(_costs_table(result, scenario))
     return parts
 
 
@@ -191,6 +197,21 @@ def _headline(
             f"  objective {_usd(result.objective)} USD/yr · bound {bound} · gap {gap}",
         )
     )
+    lam = scenario.economics.latency_penalty_usd_per_user_ms_year
+    if result.ok:
+        costs = result.costs
+        penalty = f"{_usd(costs.latency_penalty)} USD/yr latency penalty (λ = {lam:g} USD per "
+        penalty += "user·ms·yr)"
+        if costs.unserved:
+            penalty += f" + {_usd(costs.unserved)} USD/yr unserved-demand penalty"
+        lines.append(
+            Text(
+                f"  = spend {_usd(costs.spend)} USD/yr + {penalty}; penalties are priced in "
+                "the objective, not paid"
+            )
+        )
+    else:
+        lines.append(Text(f"  λ = {lam:g} USD per user·ms·yr of RTT (latency penalty)"))
     size = result.model_size
     lines.append(
         Text(
@@ -249,8 +270,9 @@ def _contrast(scenario: Scenario, result: PlacementResult) -> RenderableType:
     for name in ("IT MW", "sites", "USD/MWh*", "liquid MW"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("where", ratio=1)
+    liquid_train, liquid_infer = liquid_cooled_mw(scenario, result)
     if train_loads:
-        liquid_mw = sum(ld.training_mw for ld in train_loads if ld.liquid_cooling)
+        liquid_mw = liquid_train
         table.add_row(
             "training",
             f"{kpis.training_mw:,.1f}",
@@ -270,7 +292,7 @@ def _contrast(scenario: Scenario, result: PlacementResult) -> RenderableType:
             f"{kpis.inference_mw:,.1f}",
             f"{len(inf_loads)}",
             _fmt(_weighted_price(sites, ((ld.site, ld.inference_mw) for ld in inf_loads))),
-            f"{sum(ld.inference_mw for ld in inf_loads if ld.liquid_cooling):,.1f}",
+            f"{liquid_infer:,.1f}",
             escape(
                 f"spread near users: {len({a.region for a in result.serving}):,} regions, "
                 f"{_people(users)} people, mean RTT {_ms(kpis.weighted_mean_rtt_ms)}: "
@@ -286,9 +308,28 @@ def _contrast(scenario: Scenario, result: PlacementResult) -> RenderableType:
     avg = _mean(s.energy_price_usd_per_mwh for s in scenario.sites)
     table.caption = (
         f"* MW-weighted energy price at the sites used; average of all {len(scenario.sites)} "
-        f"candidates {avg:.1f} USD/MWh"
+        f"candidates {avg:.1f} USD/MWh. liquid MW: IT load whose rack density needs liquid "
+        "cooling at its site"
     )
     return table
+
+
+def liquid_cooled_mw(scenario: Scenario, result: PlacementResult) -> tuple[float, float]:
+    """(training MW, inference MW) that runs liquid-cooled: rack density above the site's air
+    limit. Air-cooled clusters at a site that also built liquid cooling do not count."""
+    sites = {s.id: s for s in scenario.sites}
+    training = sum(
+        c.it_mw
+        for c in scenario.training
+        if (sid := result.training.get(c.id)) in sites and cluster_needs_liquid(c, sites[sid])
+    )
+    density = scenario.inference.rack_density_kw
+    inference = sum(
+        ld.inference_mw
+        for ld in result.sites
+        if ld.site in sites and bool(needs_liquid(density, sites[ld.site].air_cooling_limit_kw))
+    )
+    return float(training), float(inference)
 
 
 @dataclass(frozen=True)
@@ -533,7 +574,7 @@ def _latency(scenario: Scenario, result: PlacementResult) -> RenderableType:
         lines.append(
             Text(
                 f"Unserved: {len(result.unserved):,} region(s) partly or wholly unserved, "
-                f"{lost:,.1f} MW ({1 - kpis.served_share:.2%} of inference demand)",
+                f"{lost:,.1f} MW ({1 - (kpis.served_share or 0.0):.2%} of inference demand)",
                 style="yellow",
             )
         )
@@ -546,19 +587,27 @@ def _latency(scenario: Scenario, result: PlacementResult) -> RenderableType:
     return Group(*lines, Text(""))
 
 
-def _costs_table(result: PlacementResult) -> RenderableType:
+def _costs_table(result: PlacementResult, scenario: Scenario | None = None) -> RenderableType:
     costs = result.costs
     total = costs.total
-    table = _table("Annual cost (USD per year)")
+    spend = costs.spend
+    table = _table("Annual cost (USD per year): spend, then the penalties the objective adds")
     table.show_footer = True
-    table.add_column("component", footer="total (objective)")
+    table.add_column("component", footer="objective = spend + penalties")
     table.add_column("USD/yr", justify="right", footer=_usd(total))
-    table.add_column("share", justify="right", footer="100.0%" if total else "—")
-    for key in COST_COMPONENTS:
-        label = CostBreakdown.label(key)
+    table.add_column("share of spend", justify="right", footer="")
+    for key in SPEND_COMPONENTS:
         value = getattr(costs, key)
-        share = f"{value / total:.1%}" if total else "—"
-        table.add_row(label, _usd(value), share)
+        table.add_row(
+            CostBreakdown.label(key), _usd(value), f"{value / spend:.1%}" if spend else "—"
+        )
+    table.add_row(Text("spend (paid per year)", style="bold"), Text(_usd(spend), style="bold"), "")
+    lam = None if scenario is None else scenario.economics.latency_penalty_usd_per_user_ms_year
+    for key in PENALTY_COMPONENTS:
+        label = CostBreakdown.label(key)
+        if key == "latency_penalty" and lam is not None:
+            label += f" (λ = {lam:g} USD/user·ms·yr)"
+        table.add_row(f"+ {label}, not paid", _usd(getattr(costs, key)), "")
     return table
 
 

@@ -3,8 +3,9 @@
 :func:`read_decisions` rounds the values of a built model into :class:`Decisions` (binaries at
 0.5; shares below :data:`SHARE_EPS` dropped, and shares up to :data:`NOISE_AT_CLOSED_SITE`, or
 drawing up to :data:`NOISE_MW_AT_CLOSED_SITE` MW, at a site rounded closed or without the
-cooling they need: solver tolerance, handed back to the region's other sites); :func:`summarise` turns decisions into a
-typed :class:`Summary`: the result's fields, with costs and KPIs recomputed from the decisions.
+cooling they need: solver tolerance, handed back to the region's other sites);
+:func:`summarise` turns decisions into a typed :class:`Summary`: the result's fields, with
+costs and KPIs recomputed from the decisions.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placement.model.data import ModelData
 from placement.formulations import Built
+from placement.model.data import ModelData
 from placement.results.result import Assignment, CostBreakdown, Kpis, SiteLoad
 
 SHARE_EPS = 1e-9

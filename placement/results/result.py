@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,7 +71,18 @@ class CostBreakdown(_Frozen):
 
     @property
     def total(self) -> float:
+        """The objective: spend plus the penalties."""
         return sum(getattr(self, name) for name in COST_COMPONENTS)
+
+    @property
+    def spend(self) -> float:
+        """Money actually paid per year: every component except the penalties."""
+        return sum(getattr(self, name) for name in SPEND_COMPONENTS)
+
+    @property
+    def penalties(self) -> float:
+        """The priced-but-not-paid terms: the λ-weighted latency penalty and unserved demand."""
+        return sum(getattr(self, name) for name in PENALTY_COMPONENTS)
 
     @staticmethod
     def label(component: str) -> str:
@@ -80,6 +92,10 @@ class CostBreakdown(_Frozen):
 
 COST_COMPONENTS: tuple[str, ...] = tuple(CostBreakdown.model_fields)
 """The cost components, in report order: the fields of :class:`CostBreakdown`."""
+PENALTY_COMPONENTS: tuple[str, ...] = ("latency_penalty", "unserved")
+"""Components the objective prices but nobody pays: λ · users · RTT, and unserved demand."""
+SPEND_COMPONENTS: tuple[str, ...] = tuple(c for c in COST_COMPONENTS if c not in PENALTY_COMPONENTS)
+"""Components that are money spent: fixed, liquid cooling, build, energy, carbon, pair costs."""
 
 
 class Kpis(_Frozen):
@@ -92,7 +108,9 @@ class Kpis(_Frozen):
     training_mw: float = 0.0
     inference_mw: float = 0.0
     facility_mw: float = 0.0
-    served_share: float = Field(1.0, description="Share of inference MW served.")
+    served_share: float | None = Field(
+        None, description="Share of inference MW served; None when there is no placement."
+    )
     carbon_tonnes_per_year: float = 0.0
     open_sites: int = 0
     training_sites: int = 0
@@ -139,6 +157,15 @@ class PlacementResult(_Frozen):
     def shares_of(self, region_id: str) -> dict[str, float]:
         """site → share for one region."""
         return {a.site: a.share for a in self.serving if a.region == region_id}
+
+    def to_frames(self, scenario: Any = None, *, geo: bool = False) -> dict[str, Any]:
+        """The placement as pandas DataFrames: ``sites``, ``assignments``, ``training``,
+        ``costs`` (the CSV tables). Pass the scenario for names, coordinates and prices;
+        ``geo=True`` gives GeoDataFrames (needs geopandas). See :mod:`placement.results.frames`.
+        """
+        from placement.results.frames import result_frames
+
+        return result_frames(self, scenario, geo=geo)
 
     def to_json(self, path: str | os.PathLike[str] | None = None, indent: int = 2) -> str:
         """Serialise; when a path is given, write it atomically as well."""

@@ -15,8 +15,8 @@ import networkx as nx
 from geopy.distance import geodesic, great_circle
 
 from placement.errors import VerificationError
-from placement.results.result import COST_COMPONENTS, PlacementResult
 from placement.model.schema import NetworkSettings, Scenario, Site
+from placement.results.result import COST_COMPONENTS, PlacementResult
 
 FEAS_TOL = 1e-6  # absolute, on shares and MW (relative on large capacities)
 COST_RTOL = 1e-6
@@ -28,6 +28,7 @@ def verify(scenario: Scenario, result: PlacementResult, *, rtol: float = COST_RT
     A result without a solution (infeasible, no solution, error) has nothing to check and passes
     as long as it claims no decisions.
     """
+    scenario = Scenario.coerce(scenario)  # a networkx graph works as in solve
     problems: list[str] = []
     if not result.ok:
         if result.open_sites or result.serving or result.training:

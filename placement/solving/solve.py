@@ -85,6 +85,7 @@ def solve(
         raise SolverOptionError(
             "pass the solve options either as keywords or as options=SolveOptions(...), not both"
         )
+    scenario = Scenario.coerce(scenario)  # a networkx graph (Scenario.to_graph's shape) works too
     return _solve(scenario, options or keywords, progress or (lambda _msg: None), customise)
 
 

@@ -1,0 +1,1 @@
+"""Results: decoding a solver's values into decisions, the frozen result, and the verifier."""
