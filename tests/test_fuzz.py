@@ -138,3 +138,27 @@ def test_the_capital_recovery_factor_of_a_tiny_rate_is_one_over_n():
 def test_the_bundled_scenarios_respect_the_magnitude_limits():
     for scenario in (pl.datasets.us_small(), pl.datasets.us_default()):
         assert pl.Scenario.from_dict(scenario.to_dict()) == scenario
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"gap": 10**400}, "gap = 1000000000000000000000000000000000000000… (401 characters)"),
+        ({"time_limit": 10**400}, "time_limit = 1000"),
+        ({"seed": -1}, "seed = -1: must be from 0 to 2,147,483,647"),
+        ({"seed": 10**30}, "seed = 1000000000000000000000000000000: must be from 0"),
+        ({"threads": 100_000}, "threads = 100000: must be from 1 to 1,024"),  # was: abort()
+        ({"lp_nodes": 10**30}, "lp_nodes = 1000000000000000000000000000000: must be from 0"),
+    ],
+)
+def test_solve_options_out_of_the_solvers_range_are_refused(options, expected):
+    with pytest.raises(pl.SolverOptionError) as info:
+        pl.SolveOptions(**options)
+    assert expected in str(info.value)
+
+
+def test_cli_refuses_a_thread_count_that_would_abort_the_process(tmp_path, capsys):
+    from placement.cli.app import main
+
+    assert main(["solve", "us_small", "--threads", "100000", "--out", str(tmp_path)]) == 2
+    assert "threads = 100000: must be from 1 to 1,024" in capsys.readouterr().err
