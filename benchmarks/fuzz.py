@@ -58,8 +58,41 @@ ACTIONS = {
     "scenario": ("api", "validate", "solve"),
     "portfolio": ("api", "batch"),
     "orlib": ("api", "validate", "solve"),
+    "options": ("validate", "solve", "batch"),  # the seed files, command-line options fuzzed
 }
-KIND_WEIGHTS = {"scenario": 6, "portfolio": 2, "orlib": 2}
+KIND_WEIGHTS = {"scenario": 6, "portfolio": 2, "orlib": 2, "options": 1}
+OPTION_VALUES = [
+    "0",
+    "-1",
+    "1",
+    "2",
+    "1e-300",
+    "1e300",
+    "1" + "0" * 400,
+    "nan",
+    "inf",
+    "-inf",
+    "none",
+    "",
+    "abc",
+    "0x10",
+    "2147483648",
+    "100000",
+    "1024",
+    "strong",
+    "weak",
+    "single_source",
+    "highs",
+    "scip",
+    "cpsat",
+    "auto",
+    "milp",
+    "../../escaped",
+]
+SOLVE_FLAGS = ("--time-limit", "--gap", "--threads", "--seed", "--lp-nodes", "--lambda", "--slo")
+SOLVE_FLAGS += ("--formulation", "--solver", "--method")
+BATCH_FLAGS = ("--workers", "--time-limit", "--gap", "--seed", "--formulation", "--solver")
+BATCH_FLAGS += ("--baseline", "--executor")
 
 # ====================================================================== seed documents
 
@@ -561,6 +594,7 @@ class Case:
     suffix: str
     data: bytes
     draw_map: bool = False
+    options: tuple[str, ...] = ()  # extra command-line arguments
 
 
 @st.composite
@@ -577,6 +611,25 @@ def cases(
     ]
     kind = draw(st.sampled_from(weighted))
     action = draw(st.sampled_from([a for a in ACTIONS[kind] if actions is None or a in actions]))
+    if kind == "options":  # valid files, hostile command-line options
+        flags = BATCH_FLAGS if action == "batch" else SOLVE_FLAGS
+        if action == "validate":
+            flags = ("--lambda", "--slo", "--formulation")
+        pairs = draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from(flags),
+                    st.one_of(st.sampled_from(OPTION_VALUES), st.text(max_size=8)),
+                ),
+                min_size=1,
+                max_size=3,
+            )
+        )
+        options = tuple(part for pair in pairs for part in pair)
+        if action == "batch":
+            data = json.dumps(seed_portfolio(inline=True)).encode()
+            return Case(kind, action, ".json", data, options=options)
+        return Case(kind, action, ".json", json.dumps(seed_scenario()).encode(), options=options)
     if kind == "orlib":
         data = draw(orlib_text()) if draw(st.integers(0, 9)) else SEED_ORLIB.encode()
         data = draw(noisy(data, "txt"))
@@ -628,7 +681,8 @@ def field_names() -> frozenset[str]:
 
     names: set[str] = set(SPEC_KEYS) | set(SolveOptions().as_dict())
     names |= {"set", "scale", "where", "values", "labels", "sites", "demand_growth", "case"}
-    names |= {"warehouse", "customer", "line", "token", "--time-limit", "--out", "hash"}
+    names |= {"warehouse", "customer", "line", "token", "hash", "out", "time-limit", "lp-nodes"}
+    names |= {flag.lstrip("-") for flag in (*SOLVE_FLAGS, *BATCH_FLAGS)}
     schema = Scenario.model_json_schema()
 
     def collect(node: Any) -> None:
@@ -652,7 +706,9 @@ def names_file_or_field(message: str, path: Path, names: frozenset[str]) -> bool
     return bool(words & names)
 
 
-def run_case(case: Case, folder: Path, names: frozenset[str], hang: float = 120.0) -> Outcome:
+def run_case(
+    case: Case, folder: Path, names: frozenset[str], hang: float = 120.0, maps: bool = True
+) -> Outcome:
     """Run one case in ``folder`` (created; it becomes the working directory meanwhile)."""
     folder.mkdir(parents=True)
     path = folder / f"input{case.suffix}"
@@ -679,7 +735,7 @@ def run_case(case: Case, folder: Path, names: frozenset[str], hang: float = 120.
             warnings.catch_warnings(record=True) as caught,
         ):
             warnings.simplefilter("always")
-            result, detail = _dispatch(case, path, folder, names)
+            result, detail = _dispatch(case, path, folder, names, maps)
     except Hang:
         result, detail = "hang", f"still running after {hang:.0f} s"
     except BaseException as exc:  # anything escaping an entry point is a traceback
@@ -706,7 +762,9 @@ def _raise_hang(signum: int, frame: Any) -> None:
     raise Hang
 
 
-def _dispatch(case: Case, path: Path, folder: Path, names: frozenset[str]) -> tuple[str, str]:
+def _dispatch(
+    case: Case, path: Path, folder: Path, names: frozenset[str], maps: bool = True
+) -> tuple[str, str]:
     from placement.cli.app import main
 
     if case.action == "api":
@@ -716,9 +774,10 @@ def _dispatch(case: Case, path: Path, folder: Path, names: frozenset[str]) -> tu
         args = ["validate", str(path)]
     elif case.action == "solve":
         args = ["solve", str(path), "--time-limit", str(TIME_LIMIT), "--out", str(out)]
-        args += [] if case.draw_map else ["--no-map"]
+        args += [] if case.draw_map and maps else ["--no-map"]
     else:
         args = ["batch", str(path), "--out", str(out), "--dry-run", "--no-progress"]
+    args += list(case.options)  # fuzzed command-line options come last, so they win
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         code = main(args)
@@ -841,8 +900,12 @@ def fuzz(
     keep: Path | None = None,
     progress: Callable[[Report], None] | None = None,
     hang: float = 120.0,
+    maps: bool = True,
 ) -> Report:
-    """Run ``count`` seeded cases; return the counts (failures are kept in ``keep``)."""
+    """Run ``count`` seeded cases; return the counts (failures are kept in ``keep``).
+
+    ``maps=False`` skips drawing ``map.png`` (about 0.7 s a case) in the solve cases that would
+    draw it."""
     report = Report()
     names = field_names()
     scratch = Path(tempfile.mkdtemp(prefix="placement-fuzz-"))
@@ -859,7 +922,7 @@ def fuzz(
     @given(cases(kinds, actions))
     def one(case: Case) -> None:
         folder = scratch / f"case{report.cases:06d}"
-        outcome = run_case(case, folder, names, hang=hang)
+        outcome = run_case(case, folder, names, hang=hang, maps=maps)
         report.add(outcome)
         if outcome.failure and keep is not None:
             shutil.copytree(folder, keep / folder.name, dirs_exist_ok=True)

@@ -16,21 +16,22 @@ from placement.batch import Portfolio, PortfolioError
 from placement.model.schema import capital_recovery_factor
 
 
-def check(report: fuzz.Report) -> None:
+def check(report: fuzz.Report, *, every_entry_point: bool = True) -> None:
+    """No failure; and every entry point ran (or, for a small run, every kind of input)."""
     assert not report.failures, report.text(0)
-    results = {
-        (kind, action): set() for kind, actions in fuzz.ACTIONS.items() for action in actions
-    }
-    for (kind, action, result), count in report.counts.items():
-        if count:
-            results[(kind, action)].add(result)
-    assert all(results.values()), f"an entry point never ran: {results}"
+    ran = {(kind, action) for (kind, action, _), count in report.counts.items() if count}
+    if every_entry_point:
+        wanted = {(kind, action) for kind, actions in fuzz.ACTIONS.items() for action in actions}
+    else:
+        wanted = {(kind, "") for kind in fuzz.ACTIONS}
+        ran = {(kind, "") for kind, _ in ran}
+    assert wanted <= ran, f"never ran: {sorted(wanted - ran)}"
 
 
 def test_a_seeded_subset_of_the_fuzzing_finds_nothing():
-    report = fuzz.fuzz(150, seed=fuzz.DEFAULT_SEED)
+    report = fuzz.fuzz(150, seed=fuzz.DEFAULT_SEED, maps=False)  # maps: the slow run
     assert report.cases == 150
-    check(report)
+    check(report, every_entry_point=False)  # the slow run covers every entry point
     assert sum(n for (_, _, r), n in report.counts.items() if r == "ok") >= 15
     assert sum(n for (_, _, r), n in report.counts.items() if r == "rejected") >= 40
 

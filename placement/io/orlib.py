@@ -11,7 +11,6 @@ import math
 import os
 import re
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 from placement.errors import ScenarioError
@@ -23,15 +22,30 @@ _SEPARATORS = str.maketrans(dict.fromkeys("\x00\x1a\x0c\x0b", " "))
 # A plain decimal number, optionally with an exponent (Fortran's D exponent too): no NaN, no
 # infinity, no Python-only spellings such as 1_000.
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][+-]?\d+)?")
+_TOKEN = re.compile(r"\S+")
 CAPACITY_PLACEHOLDER = "capacity"
 """The word Beasley's capa/capb/capc files hold instead of each warehouse's capacity."""
 
 
-@dataclass(frozen=True)
 class _Token:
-    text: str
-    line: int  # 1-based
-    index: int  # 1-based position on its line
+    """A token of the file; its line and position on the line are found only when an error or
+    warning needs them (a 3 MB file of blank lines costs no per-line work)."""
+
+    __slots__ = ("_source", "start", "text")
+
+    def __init__(self, text: str, start: int, source: str):
+        self.text = text
+        self.start = start
+        self._source = source
+
+    @property
+    def line(self) -> int:  # 1-based
+        return self._source.count("\n", 0, self.start) + 1
+
+    @property
+    def index(self) -> int:  # 1-based position on its line
+        line_start = self._source.rfind("\n", 0, self.start) + 1
+        return len(self._source[line_start : self.start].split()) + 1
 
     @property
     def where(self) -> str:
@@ -151,11 +165,7 @@ def _tokens(path: Path) -> list[_Token]:
             "which is not UTF-8 text; an OR-Library file holds numbers separated by spaces"
         ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_SEPARATORS)
-    return [
-        _Token(word, number, index)
-        for number, line in enumerate(text.split("\n"), start=1)
-        for index, word in enumerate(line.split(), start=1)
-    ]
+    return [_Token(match.group(), match.start(), text) for match in _TOKEN.finditer(text)]
 
 
 def _meaning(k: int, m: int) -> str:
