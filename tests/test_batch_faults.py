@@ -121,7 +121,7 @@ def test_any_single_bit_flip_in_a_record_is_detected(tmp_path):
     path = store.path(case.hash)
     good = path.read_bytes()
     rng = random.Random(14)
-    for _ in range(300):
+    for _ in range(200):
         data = bytearray(good)
         position = rng.randrange(len(data))
         data[position] ^= 1 << rng.randrange(8)

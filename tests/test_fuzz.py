@@ -29,11 +29,11 @@ def check(report: fuzz.Report, *, every_entry_point: bool = True) -> None:
 
 
 def test_a_seeded_subset_of_the_fuzzing_finds_nothing():
-    report = fuzz.fuzz(150, seed=fuzz.DEFAULT_SEED, maps=False)  # maps: the slow run
-    assert report.cases == 150
+    report = fuzz.fuzz(120, seed=fuzz.DEFAULT_SEED, maps=False)  # maps: the slow run
+    assert report.cases == 120
     check(report, every_entry_point=False)  # the slow run covers every entry point
-    assert sum(n for (_, _, r), n in report.counts.items() if r == "ok") >= 15
-    assert sum(n for (_, _, r), n in report.counts.items() if r == "rejected") >= 40
+    assert sum(n for (_, _, r), n in report.counts.items() if r == "ok") >= 12
+    assert sum(n for (_, _, r), n in report.counts.items() if r == "rejected") >= 30
 
 
 @pytest.mark.slow
