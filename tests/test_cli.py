@@ -537,7 +537,7 @@ def test_write_model_gives_a_named_mps_with_the_same_optimum(capsys, tmp_path):
     )
     assert code == 0, stderr
     text = (out / "model.mps").read_text()
-    assert "serve[los_angeles_ca,06037]" in text and "power[dallas_tx]" in text
+    assert "serve[los_angeles_ca,06037:h100_server]" in text and "power[dallas_tx_build]" in text
     result = pl.PlacementResult.from_json(out / "result.json")
     reread = highspy.Highs()
     reread.silent()

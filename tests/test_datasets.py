@@ -17,15 +17,17 @@ POPULATION_2020_50_STATES_DC = 331_449_281
 N_COUNTIES_50_STATES_DC = 3_143
 
 
+# The public-data pipeline (prices, climate, coordinates, classes) is checked on the pre-menu
+# build, whose sites carry every derived figure; tests/test_us_menus.py checks the menus.
 @pytest.fixture(scope="module")
 def default() -> pl.Scenario:
     with pytest.warns(DataGapWarning, match="cheyenne_wy"):
-        return pl.datasets.us_default()
+        return pl.datasets.us_default(menus=False)
 
 
 @pytest.fixture(scope="module")
 def small() -> pl.Scenario:
-    return pl.datasets.us_small()
+    return pl.datasets.us_small(menus=False)
 
 
 def _census() -> dict[str, dict[str, str]]:

@@ -22,15 +22,19 @@ def _load(name: str) -> pl.Scenario:
 
 
 def _check_contrast(scn: pl.Scenario, res: pl.PlacementResult) -> None:
+    """What the background texts describe: training built, dense and liquid-cooled at cheap
+    power; inference spread near users."""
     pl.verify(scn, res)
     assert res.status is pl.Status.OPTIMAL and res.gap <= 1e-4
     sites = {s.id: s for s in scn.sites}
-    prices = np.array([s.energy_price_usd_per_mwh for s in scn.sites])
-    for cluster, site_id in res.training.items():
-        site = sites[site_id]
-        assert site.liquid_cooling_available, cluster
+    buildable = [s.energy_price_usd_per_mwh for s in scn.sites if "build" in s.financing]
+    liquid = {t.id for t in scn.cooling_technologies if t.liquid}
+    for cluster, choice in res.training_choices.items():
+        assert choice.financing == "build", cluster
+        assert choice.cooling in liquid and choice.rack_density_kw > 100.0, cluster
         # training lands among the cheapest third of candidate power prices
-        assert site.energy_price_usd_per_mwh <= np.quantile(prices, 1 / 3), cluster
+        price = sites[choice.site].energy_price_usd_per_mwh
+        assert price <= np.quantile(buildable, 1 / 3), cluster
     serving = {a.site for a in res.serving}
     assert len(serving) >= 4  # inference spread over several sites
     assert len(serving) > len(set(res.training.values()))

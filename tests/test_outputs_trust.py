@@ -51,15 +51,23 @@ def _rows(text: str) -> list[dict[str, str]]:
 # ---------------------------------------------------------------- liquid MW
 def test_liquid_mw_counts_only_load_that_needs_liquid(small):
     # Before: every MW at a liquid site counted (246.0 training, inference too).
+    # Now: training MW in a liquid technology of the catalogue; inference racks (≤ 41 kW) in air.
     scn, res = small
-    gb200 = next(c for c in scn.training if c.id == "gb200_100k")
-    assert liquid_cooled_mw(scn, res) == (pytest.approx(gb200.it_mw), 0.0)
+    liquid_tech = {t.id for t in scn.cooling_technologies if t.liquid}
+    liquid_training = sum(
+        c.it_mw for c in res.training_choices.values() if c.cooling in liquid_tech
+    )
+    assert liquid_training > 0
+    assert max(h.rack_density_kw for h in scn.hardware) <= min(
+        t.min_rack_density_kw for t in scn.cooling_technologies if t.liquid
+    )
+    assert liquid_cooled_mw(scn, res) == (pytest.approx(liquid_training), 0.0)
     text = summary_text(scn, res, verified=True)
     training_row = next(line for line in text.splitlines() if line.lstrip().startswith("training "))
     inference_row = next(
         line for line in text.splitlines() if line.lstrip().startswith("inference ")
     )
-    assert f"{gb200.it_mw:,.1f}" in training_row.split()[:6]
+    assert f"{liquid_training:,.1f}" in training_row.split()[:6]
     assert inference_row.split()[4] == "0.0"
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
+from conftest import ROOT, solve_verified
+
+import placement as pl
 
 
 def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
@@ -34,3 +36,20 @@ def test_readme_planning_script_runs(tmp_path, monkeypatch, capsys):
     quincy = namespace["graph"].nodes["site:quincy_wa"]
     assert quincy["power_mw"] == 600
     assert "spend" in capsys.readouterr().out
+
+
+def test_readme_menu_scenario_solves_as_described(tmp_path):
+    # The GB200 option (12.1 MW at 132 kW/rack) fits Dallas's 100 MW only in its retrofitted
+    # direct-to-chip cooling; the H100 option (20.9 MW, air) costs more to run there.
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split('## Decisions beyond "where"', 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    path = tmp_path / "menus.yaml"
+    path.write_text(block, encoding="utf-8")
+    scn = pl.Scenario.from_file(path)
+    res = solve_verified(scn)
+    assert res.ok
+    choice = res.training_choices["fine_tune"]
+    assert (choice.site, choice.option, choice.cooling) == ("dallas", "gb200", "direct_to_chip")
+    assert res.costs.capital <= scn.rules.capital_budget_usd_per_year
+    assert {a.hardware for a in res.serving} <= {"h100_server", "cpu_server"}

@@ -25,8 +25,12 @@ def test_negative_power_is_rejected():
 def test_unknown_field_and_missing_field():
     with pytest.raises(pl.ScenarioError, match=r"sites\[0\]\.colour: unknown field"):
         scenario(sites=[site("a", 0.0, 0.0, colour="red")])
-    with pytest.raises(pl.ScenarioError, match=r"sites\[0\]\.power_mw: required field"):
+    with pytest.raises(pl.ScenarioError, match=r"sites\[0\]\.carbon_kg_per_mwh: required field"):
         scenario(sites=[{"id": "a", "lat": 0.0, "lon": 0.0}])
+    costs = {"energy_price_usd_per_mwh": 50.0, "carbon_kg_per_mwh": 0.0, "pue": 1.2}
+    missing_power = r"sites\[0\]\.power_mw: required field is missing \(site 'a'\)"
+    with pytest.raises(pl.ScenarioError, match=missing_power):
+        scenario(sites=[{"id": "a", "lat": 0.0, "lon": 0.0, **costs}])
 
 
 def test_cross_references_are_checked():

@@ -122,7 +122,8 @@ class Scale(Parameter):
     """Multiply the number(s) at ``path`` by each factor (``scale:`` in a spec).
 
     ``where`` keeps only list elements whose fields match, e.g. ``{"state": ["TX", "OK"]}``
-    with ``sites.*.energy_price_usd_per_mwh``.
+    with ``sites.*.energy_price_usd_per_mwh``. A ``*`` path skips elements where the field is
+    unset (null); a path to one element must find a number.
     """
 
     path: str = ""
@@ -148,6 +149,9 @@ class Scale(Parameter):
             data, self.path, f"{self.field}.scale", self.where, f"{self.field}.where"
         ):
             current = target.value
+            if current is None and "*" in self.path:
+                continue  # a wildcard scales the elements that state the field (not a cloud
+                # region's energy price, which its instance price includes)
             if isinstance(current, bool) or not isinstance(current, int | float):
                 raise PortfolioError(
                     f"{self.field}.scale = {self.path!r}: {target.where} = {current!r} is not a "
@@ -217,9 +221,9 @@ class SiteSubset(Parameter):
 class DemandGrowth(Parameter):
     """Multiply every region's inference demand by each factor (``demand_growth:``).
 
-    ``demand_mw`` or ``demand_gpus`` is scaled where a region states it, and the inference
-    profile's ``gpus_per_1000_people`` for regions whose demand comes from population; the
-    population itself (the latency weight) is unchanged.
+    ``demand_mw``, ``demand_gpus`` or ``demand_work`` is scaled where a region states it, and
+    the inference profile's ``gpus_per_1000_people`` and ``work_per_user`` for regions whose
+    demand comes from population; the population itself (the latency weight) is unchanged.
     """
 
     values: tuple[float, ...] = ()
@@ -235,11 +239,12 @@ class DemandGrowth(Parameter):
 
     def apply(self, data: dict[str, Any], value: Any) -> None:
         for region in data["regions"]:
-            if region.get("demand_mw") is not None:
-                region["demand_mw"] *= value
-            elif region.get("demand_gpus") is not None:
-                region["demand_gpus"] *= value
+            for demand in ("demand_mw", "demand_gpus", "demand_work"):
+                if region.get(demand) is not None:
+                    region[demand] *= value
+                    break
         data["inference"]["gpus_per_1000_people"] *= value
+        data["inference"]["work_per_user"] *= value
 
 
 def _factors(values: Sequence[Any], where: str) -> tuple[float, ...]:

@@ -1,7 +1,8 @@
 """The cost–latency Pareto frontier of one scenario.
 
 Two objectives: the annual cost *without* the latency penalty (capital, power, cooling, carbon,
-pair costs) and the population-weighted mean RTT, Σ_ij users_j · RTT_ij · serve_ij / Σ_j users_j.
+pair costs) and the population-weighted mean RTT, Σ_ij users_j · RTT_ij · serve_ij / Σ_j users_j,
+where RTT includes the serving hardware's service time (zero without a hardware menu).
 
 - ``method="epsilon"`` (default, exact): minimise cost subject to weighted RTT ≤ ε for ε from
   the least achievable weighted RTT up to the weighted RTT of the cheapest placement. Each point
@@ -238,7 +239,8 @@ def rtt_cap_rows(max_weighted_rtt_ms: float) -> Customise:
     def add(built: Built, data: ModelData) -> None:
         users = data.region_users
         total = float(users.sum())
-        coef = users[data.serving.other] * data.serving.rtt_ms / total
+        latency = data.serving.rtt_ms + data.serving.service_ms  # what λ prices, as the KPI
+        coef = users[data.serving.other] * latency / total
         slack = EPSILON_SLACK * max(1.0, abs(max_weighted_rtt_ms))
         built.model.add_rows(
             "weighted_rtt_cap",

@@ -128,11 +128,17 @@ class Case:
 
     @cached_property
     def demand_mw(self) -> float:
-        """Total IT demand of the case, MW: inference (every region) plus training clusters.
-        Cases with different demand are different problems: never one frontier."""
+        """The case's demand level: inference IT MW (with a hardware catalogue: inference work
+        units, whose MW depend on the hardware chosen) plus each training cluster's first way
+        to build it, MW. Cases with different demand are different problems: never one
+        frontier."""
         scenario = self.scenario
-        inference = sum(scenario.region_demand_mw(r) for r in scenario.regions)
-        return round(inference + sum(c.it_mw for c in scenario.training), 6)
+        if scenario.hardware:
+            inference = sum(scenario.region_demand_work(r) for r in scenario.regions)
+        else:
+            inference = sum(scenario.region_demand_mw(r) for r in scenario.regions)
+        training = sum(c.choices[0].it_mw for c in scenario.training)
+        return round(inference + training, 6)
 
     @cached_property
     def candidate_sites(self) -> tuple[tuple[str, str | None], ...]:

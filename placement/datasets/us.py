@@ -37,6 +37,7 @@ from typing import Literal
 
 import numpy as np
 
+from placement.datasets import us_menus
 from placement.model.schema import (
     Economics,
     InferenceProfile,
@@ -539,9 +540,33 @@ def site_records() -> tuple[SiteRecord, ...]:
 
 
 # ============================================================================ scenario
-def _site(record: SiteRecord, crf: float) -> Site:
+def _site(record: SiteRecord, crf: float, menus: bool) -> Site:
     cls = SITE_CLASSES[record.site_class]
     name = record.name + (" [ASSUMED PRICE, see data/README.md]" if record.flagged else "")
+    legacy = _legacy_site(record, cls, name, crf)
+    if not menus:
+        return legacy
+    financing = ("build", "lease") if us_menus.leases(record.id) else ("build",)
+    return legacy.model_copy(
+        update={
+            # the catalogue prices cooling: the legacy air/liquid fields are not read
+            "pue": None,
+            "liquid_pue": None,
+            "liquid_cooling_available": False,
+            "liquid_cooling_cost_usd_per_year": 0.0,
+            # the fixed cost split into its capital and operating parts
+            "fixed_cost_usd_per_year": cls.fixed_opex_usd_per_year,
+            "fixed_capital_usd_per_year": round(cls.fixed_capex_usd * crf, 2),
+            "cooling_degree_days": round(record.cdd_65f, 1),
+            "cooling": us_menus.site_cooling(record.site_class),
+            "hardware": us_menus.site_hardware(record.site_class),
+            "financing": financing,
+            "lease": us_menus.lease(record.id) if "lease" in financing else None,
+        }
+    )
+
+
+def _legacy_site(record: SiteRecord, cls: SiteClass, name: str, crf: float) -> Site:
     return Site(
         id=record.id,
         name=name,
@@ -561,6 +586,33 @@ def _site(record: SiteRecord, crf: float) -> Site:
         build_cost_usd_per_mw_year=cls.build_cost_usd_per_mw_year(crf),
         racks_available=cls.racks_available,
     )
+
+
+def _cloud_regions() -> list[Site]:
+    """The cloud regions of :data:`us_menus.CLOUD_REGIONS`, at their county's centre."""
+    counties = {c.fips: c for c in county_records()}
+    by_fips = {s.fips: s for s in state_records().values()}
+    out = []
+    for region in us_menus.CLOUD_REGIONS:
+        county = counties[region.state_fips + region.county_fips]
+        state = by_fips[region.state_fips]
+        cdd, _ = _state_cdd(state.code)
+        out.append(
+            Site(
+                id=region.id,
+                name=region.name,
+                state=state.code,
+                lat=county.lat,
+                lon=county.lon,
+                # the instance price covers the building, its energy and cooling; the grid's
+                # carbon still counts against the planner's emissions
+                carbon_kg_per_mwh=state.carbon_kg_per_mwh,
+                cooling_degree_days=round(cdd, 1),
+                financing=("cloud",),
+                cloud=us_menus.cloud(),
+            )
+        )
+    return out
 
 
 def _regions(region_count: int | None) -> list[CountyRecord]:
@@ -583,7 +635,9 @@ def build_us_scenario(
     discount_rate: float = DISCOUNT_RATE,
     lifetime_years: float = LIFETIME_YEARS,
     price_gap: Literal["neighbour_max", "exclude"] = "neighbour_max",
-    training: Iterable[TrainingCluster] = TRAINING_CLUSTERS,
+    training: Iterable[TrainingCluster] | None = None,
+    menus: bool = True,
+    cloud_regions: bool = True,
 ) -> Scenario:
     """Build a US scenario from the bundled data.
 
@@ -594,6 +648,12 @@ def build_us_scenario(
         price_gap: ``neighbour_max`` keeps a site whose state has no EIA price, at the maximum
             price of its neighbours, flagged and warned (:class:`DataGapWarning`);
             ``exclude`` drops such sites and says so in the description.
+        training: the training clusters (default: :data:`TRAINING_CLUSTERS` without menus,
+            the jobs of :data:`us_menus.TRAINING_JOBS` with their GB200/H100 options with them).
+        menus: the decision menus of :mod:`placement.datasets.us_menus` (cooling
+            technologies, inference hardware, colocation leases, GB200/H100 training options);
+            False gives the legacy model (air/liquid per site, one GPU type, build only).
+        cloud_regions: with menus, add the cloud regions of :data:`us_menus.CLOUD_REGIONS`.
 
     The remaining arguments override the named defaults of this module.
     """
@@ -612,6 +672,16 @@ def build_us_scenario(
         for c in _regions(region_count)
     ]
     profile = INFERENCE_PROFILE.model_copy(update={"gpus_per_1000_people": gpus_per_1000_people})
+    if menus:
+        profile = profile.model_copy(
+            update={
+                "work_unit": us_menus.WORK_UNIT,
+                "work_per_user": gpus_per_1000_people / 1000.0,
+                "gpus_per_1000_people": 0.0,
+            }
+        )
+    if training is None:
+        training = _menu_training() if menus else TRAINING_CLUSTERS
     economics = Economics(
         hours_per_year=HOURS_PER_YEAR,
         utilisation=DEFAULT_UTILISATION,
@@ -633,10 +703,13 @@ def build_us_scenario(
     scenario = Scenario(
         name=name,
         description=description,
-        sites=tuple(_site(r, crf) for r in records),
+        sites=tuple(_site(r, crf, menus) for r in records)
+        + tuple(_cloud_regions() if menus and cloud_regions else ()),
         regions=tuple(regions),
         training=tuple(training),
         inference=profile,
+        cooling_technologies=us_menus.COOLING_TECHNOLOGIES if menus else (),
+        hardware=us_menus.hardware() if menus else (),
         economics=economics,
         network=network,
         rules=Rules(),
@@ -699,6 +772,13 @@ def _description(
     )
 
 
+def _menu_training() -> tuple[TrainingCluster, ...]:
+    return tuple(
+        TrainingCluster(id=cid, name=name, options=us_menus.training_options(gpus))
+        for cid, name, gpus in us_menus.TRAINING_JOBS
+    )
+
+
 def _warn_uncovered(scenario: Scenario) -> None:
     """Warn (never fail) if some region has no candidate site inside its SLO."""
     if scenario.network.default_slo_ms is None or not scenario.regions:
@@ -718,13 +798,14 @@ def _warn_uncovered(scenario: Scenario) -> None:
         )
 
 
-def us_default() -> Scenario:
-    """All candidate sites and all 3,143 counties (50 states + DC) with the named defaults."""
-    return build_us_scenario(name="us_default")
+def us_default(menus: bool = True) -> Scenario:
+    """All candidate sites and all 3,143 counties (50 states + DC) with the named defaults;
+    ``menus=False`` gives the pre-menu model (one GPU type, air/liquid, build only)."""
+    return build_us_scenario(name="us_default", menus=menus)
 
 
-def us_small() -> Scenario:
+def us_small(menus: bool = True) -> Scenario:
     """13 sites and the 150 most populous counties: the same data and defaults, for tests."""
     return build_us_scenario(
-        name="us_small", site_ids=SMALL_SITE_IDS, region_count=SMALL_REGION_COUNT
+        name="us_small", site_ids=SMALL_SITE_IDS, region_count=SMALL_REGION_COUNT, menus=menus
     )

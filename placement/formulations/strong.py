@@ -1,15 +1,26 @@
 """The strong formulation (default): linking kept per pair.
 
-min  Σ_i f_i open_i + Σ_i g_i liquid_i + Σ_ik c_ik train_ik + Σ_ij c_ij serve_ij
+Facilities f (a site in one financing mode), cooling options s, training pairs p (facility,
+cluster, option, cooling), serving pairs q (facility, region, hardware), split variables v
+(IT MW of a hardware in one of several cooling options at a facility); see
+:mod:`placement.formulations.components` for the notation.
+
+min  Σ_f F_f open_f + Σ_s G_s install_s + Σ_p c_p train_p + Σ_q c_q serve_q + Σ_v c_v y_v
      + Σ_j u_j unserved_j
-s.t. (1) Σ_i train_ik = 1                                    ∀k
-     (2) Σ_i serve_ij + unserved_j = 1                       ∀j
-     (3) train_ik ≤ open_i;  serve_ij ≤ s̄ · open_i             ∀ pairs
-     (4) Σ_k F_ik train_ik + Σ_j F_ij serve_ij ≤ power_i · open_i   ∀i
-     (5) x_p ≤ liquid_i (pairs needing liquid);  liquid_i ≤ open_i
-     (6) Σ R_p x_p ≤ racks_i · open_i                        ∀i with a rack limit
-     (7) Σ open_i ≤ p;  train_ik ≤ tsite_i ≤ open_i, Σ tsite_i ≤ t;  Σ tCO2_p x_p ≤ cap
-open, liquid, tsite, train binary; 0 ≤ serve ≤ s̄; 0 ≤ unserved ≤ 1 (soft demand only).
+s.t. (1)  Σ_p∈k train_p = 1                                          ∀ clusters k
+     (2)  Σ_q∈j serve_q + unserved_j = 1                             ∀ regions j
+     (2b) Σ_s y_fhs = Σ_j MW_q serve_q                               ∀ (f, h) split
+     (2c) Σ_{f at i, h} serve_fjh ≤ s̄                                 ∀ (site i, region j)
+     (3)  train_p ≤ open_f;  serve_q ≤ s̄ · open_f                     ∀ pairs
+     (4)  Σ U_p train_p + Σ U_q serve_q + Σ U_v y_v ≤ capacity_f · open_f   ∀ f
+     (5)  x ≤ install_s(x) (pairs in an option with a fixed cost);  y_v ≤ M_v install_s;
+          install_s ≤ open_f
+     (6)  Σ R x ≤ racks_f · open_f;  Σ units x ≤ quota_fh (cloud)
+     (7)  Σ open_f ≤ p;  train_p ≤ tsite_f ≤ open_f, Σ tsite_f ≤ t;  Σ tCO2 x ≤ cap;
+          Σ capital x + Σ capital open + Σ capital install ≤ budget
+open, install, tsite, train binary; 0 ≤ serve ≤ s̄; y ≥ 0; 0 ≤ unserved ≤ 1 (soft demand).
+Without menus (one build facility per site, the air/liquid pair of options, one GPU type,
+one way to build each cluster) this is exactly the classic placement MILP.
 """
 
 from __future__ import annotations
@@ -27,11 +38,15 @@ def build(data: ModelData, *, single_source: bool = False) -> tuple[LinearModel,
     c.add_unserved_variables(model, data, cols, binary=single_source)
     c.add_assign_training(model, data, cols)
     c.add_assign_demand(model, data, cols)
+    c.add_split_balance(model, data, cols)
+    c.add_share_cap(model, data, cols)
     c.add_pair_linking(model, data, cols)
     c.add_power(model, data, cols)
-    c.add_liquid_cooling(model, data, cols, per_pair=True)
+    c.add_cooling_linking(model, data, cols, per_pair=True)
     c.add_space(model, data, cols)
+    c.add_cloud_quota(model, data, cols)
     c.add_max_sites(model, data, cols)
     c.add_max_training_sites(model, data, cols, per_pair=True)
     c.add_carbon_cap(model, data, cols)
+    c.add_capital_budget(model, data, cols)
     return model, cols

@@ -220,7 +220,9 @@ class HighsSolver:
         self._configure(params)
         _use_threads(self.highs, params.threads)
         left = params.seconds_left()
-        self.highs.setOptionValue("time_limit", float("inf") if left is None else max(left, 1e-3))
+        # HiGHS counts time_limit against the instance's run time over all its solves
+        limit = float("inf") if left is None else self.highs.getRunTime() + max(left, 1e-3)
+        self.highs.setOptionValue("time_limit", limit)
         self._deadline = params.deadline
         started = time.perf_counter()
         try:

@@ -32,14 +32,54 @@ def _clusters_that_fit_nowhere(scenario: Scenario, data: ModelData) -> list[str]
     placed = np.zeros(data.n_clusters, dtype=bool)
     placed[data.training.other] = True
     messages = []
-    open_sites = [s for s, ub in zip(scenario.sites, data.sites.open_ub, strict=True) if ub > 0]
+    forbidden = set(scenario.rules.forbidden)
+    open_sites = [s for s in scenario.sites if s.id not in forbidden]
     for k in np.flatnonzero(~placed):
         cluster = scenario.training[k]
-        messages.append(
-            f"training cluster {cluster.id!r} fits no site: "
-            + _why_cluster_fits_nowhere(scenario, cluster, open_sites)
+        why = (
+            _why_options_fit_nowhere(data, k)
+            if data.uses_menus
+            else _why_cluster_fits_nowhere(scenario, cluster, open_sites)
         )
+        messages.append(f"training cluster {cluster.id!r} fits no site: {why}")
     return messages
+
+
+def _why_options_fit_nowhere(data: ModelData, k: int) -> str:
+    """With menus: the first rule no facility and cooling option passes, per way to build."""
+    offer = data.offer
+    cool, fac = offer.cooling, offer.facilities
+    allowed = fac.open_ub[cool.facility] > 0
+    if not allowed.any():
+        return "every site is forbidden"
+    reasons = []
+    for o in np.flatnonzero(data.option_cluster == k):
+        option = data.training_options[o]
+        label = f"as {option.id!r}: " if len(data.scenario.training[k].choices) > 1 else ""
+        hosts = (
+            cool.supports([option.rack_density_kw])[:, 0]
+            & allowed
+            & (fac.mode[cool.facility] != "cloud")
+        )
+        if not hosts.any():
+            densest = cool.max_density[allowed & (fac.mode[cool.facility] != "cloud")]
+            top = f"{densest.max():g} kW" if densest.size else "none"
+            reasons.append(
+                f"{label}no cooling technology at any site takes {option.rack_density_kw:g} "
+                f"kW racks (the densest any site can cool: {top})"
+            )
+            continue
+        use = np.where(fac.mode[cool.facility] == "build", cool.pue, 1.0) * option.it_mw
+        capacity = fac.capacity[cool.facility]
+        if not (hosts & (use <= capacity * (1 + 1e-12))).any():
+            best = float(capacity[hosts].max())
+            reasons.append(
+                f"{label}it needs {float(use[hosts].min()):,.1f} MW and the largest facility "
+                f"that can cool it has {best:,.1f} MW"
+            )
+            continue
+        reasons.append(f"{label}it needs {option.racks:,} racks, more than any suitable site has")
+    return "; ".join(reasons)
 
 
 def _why_cluster_fits_nowhere(scenario: Scenario, cluster: TrainingCluster, sites) -> str:
@@ -89,6 +129,14 @@ def _regions_without_site(scenario: Scenario, data: ModelData) -> list[str]:
         slo = scenario.region_slo_ms(region)
         if slo is not None and nearest[j] > slo:
             reason = f"its nearest site is {nearest[j]:.1f} ms away (RTT) and its SLO is {slo:g} ms"
+        elif scenario.hardware:
+            fastest = min(h.service_time_ms for h in scenario.hardware)
+            reason = (
+                f"its nearest site is {nearest[j]:.1f} ms away (RTT) within its SLO of {slo:g} ms, "
+                "but no site within reach hosts hardware whose service time fits the rest "
+                f"(the fastest adds {fastest:g} ms) with a cooling that holds its racks, or a "
+                "rule forbids them"
+            )
         else:
             reason = (
                 "no site within its SLO can host inference "
@@ -101,15 +149,18 @@ def _regions_without_site(scenario: Scenario, data: ModelData) -> list[str]:
 
 
 def _capacity_shortfall(scenario: Scenario, data: ModelData) -> list[str]:
-    available = float(np.sum(data.sites.power_mw[data.sites.open_ub > 0]))
+    capacity = data.sites.capacity[data.sites.open_ub > 0]
+    if not np.all(np.isfinite(capacity)):
+        return []  # a facility without a capacity limit (cloud) can take any shortfall
+    available = float(np.sum(capacity))
     need = 0.0
     if len(data.training):
         least = np.full(data.n_clusters, np.inf)
-        np.minimum.at(least, data.training.other, data.training.facility_mw)
+        np.minimum.at(least, data.training.other, data.training.capacity_use)
         need += float(np.sum(least[np.isfinite(least)]))
     if data.unserved_cost is None and len(data.serving):
         least = np.full(data.n_regions, np.inf)
-        np.minimum.at(least, data.serving.other, data.serving.facility_mw)
+        np.minimum.at(least, data.serving.other, data.serving.capacity_use)
         need += float(np.sum(least[np.isfinite(least)]))
     if need > available * (1 + 1e-9):
         return [
@@ -132,10 +183,12 @@ def _liquid_shortfall(scenario: Scenario, data: ModelData) -> list[str]:
     if not group.any():
         return []
     least = np.full(data.n_clusters, np.inf)
-    np.minimum.at(least, tr.other, tr.facility_mw)
+    np.minimum.at(least, tr.other, tr.capacity_use)
     need = float(least[group].sum())
     liquid_sites = np.unique(tr.site[group[tr.other]])
-    available = float(data.sites.power_mw[liquid_sites].sum())
+    available = float(data.sites.capacity[liquid_sites].sum())
+    if not np.isfinite(available):
+        return []
     if need > available * (1 + 1e-9):
         names = ", ".join(repr(scenario.training[k].id) for k in np.flatnonzero(group))
         return [
@@ -192,7 +245,8 @@ def _rule_conflicts(scenario: Scenario, data: ModelData, single_source: bool) ->
 
 def _regions_too_big_to_single_source(scenario: Scenario, data: ModelData) -> list[str]:
     """Under single sourcing a region needs one site whose power holds all of its demand."""
-    fits = data.serving.facility_mw <= data.sites.power_mw[data.serving.site] * (1 + 1e-12)
+    sv = data.serving
+    fits = sv.capacity_use <= data.sites.capacity[sv.site] * (1 + 1e-12)
     has_fit = np.zeros(data.n_regions, dtype=bool)
     has_fit[data.serving.other[fits]] = True
     covered = np.zeros(data.n_regions, dtype=bool)
@@ -200,11 +254,12 @@ def _regions_too_big_to_single_source(scenario: Scenario, data: ModelData) -> li
     messages = []
     for j in np.flatnonzero(covered & ~has_fit)[:10]:
         region = scenario.regions[j]
-        in_reach = data.serving.site[data.serving.other == j]
-        biggest = float(data.sites.power_mw[in_reach].max())
+        in_reach = sv.other == j
+        biggest = float(data.sites.capacity[sv.site[in_reach]].max())
+        need = float(sv.capacity_use[in_reach].min())
         messages.append(
-            f"region {region.id!r} needs {scenario.region_demand_mw(region):,.1f} MW from a single "
-            f"site and the largest site within its SLO has {biggest:,.1f} MW"
+            f"region {region.id!r} needs {need:,.1f} MW from a single site and the largest "
+            f"site within its SLO has {biggest:,.1f} MW"
         )
     return messages
 

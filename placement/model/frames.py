@@ -2,15 +2,18 @@
 
 :func:`scenario_frames` gives one DataFrame per list of the scenario (``sites``, ``regions``,
 ``training``), one column per field. :func:`scenario_from_frames` reads such frames (or CSV
-files through ``placement import``) into a validated :class:`Scenario`; everything that is not
-a row (economics, network, rules, ``site_defaults``, the inference profile, the name) comes from
-``base`` (a Scenario or a mapping). Empty cells mean "not given": the field takes its default
-or ``site_defaults``. Errors name the table, the row (as a spreadsheet counts: the header is
-row 1), the record's id, the column, the value and the rule.
+files through ``placement import``) into a validated :class:`Scenario`; everything that is not a
+row (economics, network, rules, ``site_defaults``, the inference profile, the catalogues, the
+name) comes from ``base`` (a Scenario or a mapping). Empty cells mean "not given": the field
+takes its default or ``site_defaults``. Nested values (a site's ``cooling`` list, ``financing``,
+``lease`` and ``cloud`` terms, a cluster's ``options``) are JSON text in their cell. Errors name
+the table, the row (as a spreadsheet counts: the header is row 1), the record's id, the column,
+the value and the rule.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -35,8 +38,17 @@ def scenario_frames(scenario: Scenario) -> dict[str, pd.DataFrame]:
     out = {}
     for name in LISTS:
         model = Scenario.model_fields[name].annotation.__args__[0]  # tuple[Model, ...]
-        out[name] = pd.DataFrame(data[name], columns=list(model.model_fields))
+        rows = [{k: _cell(v) for k, v in row.items()} for row in data[name]]
+        out[name] = pd.DataFrame(rows, columns=list(model.model_fields))
     return out
+
+
+def _cell(value: Any) -> Any:
+    """A nested value (a site's cooling list, lease terms, a cluster's options) as JSON text,
+    so a table cell holds it and a CSV file keeps it."""
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, separators=(", ", ": "))
+    return value
 
 
 def scenario_from_frames(
@@ -82,9 +94,20 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             value = _plain(value)
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            row[str(key)] = value
+            row[str(key)] = _parsed(value)
         rows.append(row)
     return rows
+
+
+def _parsed(value: Any) -> Any:
+    """JSON text in a cell (``["build", "lease"]``, ``{"usd_per_kw_month": 150}``) as the
+    value it spells; anything else unchanged (validation then names the cell)."""
+    if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -108,6 +131,9 @@ def _row_errors(exc: ValidationError, data: dict[str, Any], sources: dict[str, s
         else:
             where = ".".join(str(p) for p in loc) or "scenario"
         message = err.get("msg", "invalid").removeprefix("Value error, ")
+        head, sep, rest = message.partition(": ")
+        if sep and len(loc) == 2 and head.isidentifier() and "column" not in where:
+            where, message = f"{where}, column {head}", rest  # a rule naming its field
         if err.get("type") == "missing":
             hint = " (or give it for every site in site_defaults)" if loc[:1] == ("sites",) else ""
             problems.append(f"{where}: required value is missing{hint}")

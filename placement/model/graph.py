@@ -9,7 +9,8 @@
 * one edge per eligible (site, region) pair (RTT within the region's SLO), with ``rtt_ms`` and
   ``km`` (great circle), and ``pair_cost_usd_per_year`` where the scenario gives one;
 * ``G.graph`` holds the rest: ``name``, ``description``, ``training`` (list of cluster
-  mappings), ``inference``, ``economics``, ``network``, ``rules``, ``site_defaults``.
+  mappings), ``inference``, ``economics``, ``network``, ``rules``, ``site_defaults``,
+  ``cooling_technologies`` and ``hardware`` (the menus' catalogues).
 
 :func:`scenario_from_graph` reads any graph of that shape back: nodes with ``kind`` ``site``
 or ``region`` (their ``id`` attribute, or the node key, is the id; ``None`` attributes are
@@ -28,7 +29,13 @@ from pydantic import ValidationError
 from placement.errors import ScenarioError
 from placement.model.schema import Scenario
 
-SETTINGS = ("name", "description", "inference", "economics", "network", "rules", "site_defaults")
+SETTINGS = tuple(
+    f
+    for f in Scenario.model_fields
+    if f not in ("sites", "regions", "training", "pair_costs_usd_per_year")
+)
+"""Scenario fields kept in ``G.graph``: name, description, inference, economics, network, rules,
+site_defaults and the cooling and hardware catalogues."""
 
 
 def scenario_to_graph(scenario: Scenario) -> Any:

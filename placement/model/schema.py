@@ -24,6 +24,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from placement.atomic import write_text_atomic
 from placement.errors import ScenarioError
+from placement.model.menus import (
+    Cloud,
+    CoolingTechnology,
+    FinancingMode,
+    InferenceHardware,
+    Lease,
+    SiteCoolingEntry,
+    TrainingOption,
+)
 
 # Magnitude limits. Every number has an upper bound far beyond any real planning figure and well
 # inside what a MILP solver takes (HiGHS refuses matrix values above 1e15 and treats costs from
@@ -49,6 +58,12 @@ class Site(_Frozen):
     """A candidate data-center site.
 
     The site's grid connection caps facility power: Σ PUE · IT MW placed ≤ ``power_mw``.
+
+    Decision menus (all optional; a scenario without them is the legacy two-way air/liquid
+    model): ``cooling`` lists the technologies of the scenario's catalogue the site can install
+    (default: all of them), ``hardware`` the inference hardware it can host (default: all),
+    ``financing`` the modes it offers (``build``: its own capital; ``lease``: colocation, see
+    ``lease``; ``cloud``: a cloud region, see ``cloud``).
     """
 
     id: Identifier
@@ -56,18 +71,27 @@ class Site(_Frozen):
     state: str | None = Field(None, description="US state code or region label (informative).")
     lat: float = Field(ge=-90.0, le=90.0, allow_inf_nan=False, description="Latitude, degrees.")
     lon: float = Field(ge=-180.0, le=180.0, allow_inf_nan=False, description="Longitude, deg.")
-    power_mw: Positive = Field(le=MAX_MW, description="Facility power available (grid), MW.")
-    energy_price_usd_per_mwh: NonNegative = Field(
-        le=1e5, description="Energy price, USD/MWh (required: on the site or in ``site_defaults``)."
+    power_mw: Positive | None = Field(
+        None,
+        le=MAX_MW,
+        description="Facility power available (grid), MW; required to build here.",
+    )
+    energy_price_usd_per_mwh: NonNegative | None = Field(
+        None,
+        le=1e5,
+        description="Energy price, USD/MWh (required unless the site is cloud only: on the site "
+        "or in ``site_defaults``).",
     )
     carbon_kg_per_mwh: NonNegative = Field(
         le=1e4,
         description="Grid carbon intensity, kg CO2/MWh (required: site or site_defaults).",
     )
-    pue: float = Field(
+    pue: float | None = Field(
+        None,
         ge=1.0,
         le=5.0,
-        description="PUE of air-cooled load, facility/IT (required: site or site_defaults).",
+        description="PUE of air-cooled load, facility/IT (required unless the scenario has a "
+        "cooling_technologies catalogue or the site is cloud only: site or site_defaults).",
     )
     liquid_pue: float | None = Field(
         None, ge=1.0, le=5.0, description="PUE of liquid-cooled load; defaults to ``pue``."
@@ -88,16 +112,39 @@ class Site(_Frozen):
     liquid_cooling_cost_usd_per_year: NonNegative = Field(
         0.0, description="Annualised fixed cost of building liquid cooling at the site."
     )
-    fixed_cost_usd_per_year: NonNegative = Field(
-        description="Annualised fixed cost of opening the site (required: site or site_defaults)."
+    fixed_cost_usd_per_year: NonNegative | None = Field(
+        None,
+        description="Annualised fixed cost of opening the site (required where the site can be "
+        "built: site or site_defaults).",
     )
-    build_cost_usd_per_mw_year: NonNegative = Field(
+    build_cost_usd_per_mw_year: NonNegative | None = Field(
+        None,
         le=1e10,
-        description="Annualised build cost per MW of IT placed (required: site or site_defaults).",
+        description="Annualised build cost per MW of IT placed (required where the site can be "
+        "built: site or site_defaults).",
     )
     racks_available: int | None = Field(
         None, ge=0, le=MAX_COUNT, description="Rack positions available; None means no space limit."
     )
+    fixed_capital_usd_per_year: NonNegative = Field(
+        0.0,
+        description="Annualised capital of opening the site (land, grid connection); "
+        "fixed_cost_usd_per_year is then its operating part.",
+    )
+    cooling_degree_days: NonNegative | None = Field(
+        None, description="Annual cooling degree days (65 °F base), for technology PUE models."
+    )
+    cooling: tuple[SiteCoolingEntry, ...] | None = Field(
+        None, description="Cooling technologies the site can install (catalogue ids)."
+    )
+    hardware: tuple[Identifier, ...] | None = Field(
+        None, description="Inference hardware the site can host (catalogue ids)."
+    )
+    financing: tuple[FinancingMode, ...] = Field(
+        ("build",), min_length=1, description="Financing modes the site offers."
+    )
+    lease: Lease | None = Field(None, description="Colocation terms (with lease financing).")
+    cloud: Cloud | None = Field(None, description="Cloud region prices (with cloud financing).")
 
     @model_validator(mode="before")
     @classmethod
@@ -118,6 +165,40 @@ class Site(_Frozen):
     def effective_liquid_pue(self) -> float:
         return self.pue if self.liquid_pue is None else self.liquid_pue
 
+    @model_validator(mode="after")
+    def _financing_terms(self) -> Site:
+        modes = self.financing
+        if len(set(modes)) != len(modes):
+            raise ValueError(f"financing = {list(modes)}: a mode is listed twice")
+        if set(modes) != {"cloud"} and self.energy_price_usd_per_mwh is None:
+            raise ValueError(
+                "energy_price_usd_per_mwh: required field is missing; a site that pays for its "
+                "energy (financing: build or lease) states it on the site or for every site in "
+                "site_defaults"
+            )
+        if "build" in modes:
+            missing = [f for f in BUILD_FIELDS if getattr(self, f) is None]
+            if missing:
+                raise ValueError(
+                    f"{missing[0]}: required field is missing; a site that can be built "
+                    f"(financing: build) states {', '.join(missing)} on the site or for every "
+                    "site in site_defaults"
+                )
+        for mode in ("lease", "cloud"):
+            terms = getattr(self, mode)
+            if mode in modes and terms is None:
+                raise ValueError(f"financing lists {mode!r} but the site has no {mode} terms")
+            if mode not in modes and terms is not None:
+                raise ValueError(f"{mode} terms are given but financing does not list {mode!r}")
+        return self
+
+
+BUILD_FIELDS: tuple[str, ...] = (
+    "power_mw",
+    "fixed_cost_usd_per_year",
+    "build_cost_usd_per_mw_year",
+)
+"""Site fields a site that can be built must state (on the site or in ``site_defaults``)."""
 
 SITE_COST_FIELDS: tuple[str, ...] = (
     "energy_price_usd_per_mwh",
@@ -168,27 +249,74 @@ class Region(_Frozen):
     demand_mw: NonNegative | None = Field(
         None, le=MAX_MW, description="Inference demand as IT load, MW."
     )
+    demand_work: NonNegative | None = Field(
+        None, description="Inference demand in work units at peak (with a hardware catalogue)."
+    )
     slo_ms: Positive | None = Field(
         None, le=MAX_MS, description="Latency SLO (RTT, ms); None uses the scenario default."
     )
 
 
 class TrainingCluster(_Frozen):
-    """A training cluster: placed whole at exactly one site."""
+    """A training cluster: placed whole at exactly one site.
+
+    Either one way to build it (``it_mw`` and ``rack_density_kw``) or alternatives
+    (``options``, e.g. GB200 NVL72 vs more H100s), of which the optimiser picks one.
+    """
 
     id: Identifier
     name: str = ""
     gpus: int = Field(0, ge=0, le=MAX_COUNT, description="GPUs in the cluster (informative).")
-    it_mw: Positive = Field(le=MAX_MW, description="IT load of the cluster, MW.")
-    rack_density_kw: Positive = Field(le=MAX_DENSITY_KW, description="Rack density, kW per rack.")
+    it_mw: Positive | None = Field(None, le=MAX_MW, description="IT load of the cluster, MW.")
+    rack_density_kw: Positive | None = Field(
+        None, le=MAX_DENSITY_KW, description="Rack density, kW per rack."
+    )
     utilisation: float | None = Field(
         None, gt=0.0, le=1.0, description="Share of the year at full load; default economics."
     )
+    options: tuple[TrainingOption, ...] = Field(
+        (), description="Alternative ways to build the cluster; the optimiser picks one."
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TrainingCluster:
+        own = (self.it_mw is not None, self.rack_density_kw is not None)
+        if self.options:
+            if any(own):
+                raise ValueError(
+                    "give either it_mw and rack_density_kw, or options, not both (the options "
+                    "are the ways to build the cluster)"
+                )
+            _require_unique("options", [o.id for o in self.options])
+        elif not all(own):
+            missing = "it_mw" if self.it_mw is None else "rack_density_kw"
+            raise ValueError(f"{missing} is required (or give options)")
+        return self
+
+    @property
+    def choices(self) -> tuple[TrainingOption, ...]:
+        """The ways to build the cluster: its options, or one option from its own fields."""
+        if self.options:
+            return self.options
+        assert self.it_mw is not None and self.rack_density_kw is not None
+        return (
+            TrainingOption(
+                id=self.id,
+                name=self.name,
+                gpus=self.gpus,
+                it_mw=self.it_mw,
+                rack_density_kw=self.rack_density_kw,
+                utilisation=self.utilisation,
+            ),
+        )
 
     @property
     def racks(self) -> int:
-        """Racks the cluster occupies: ceil(IT kW / kW per rack)."""
-        return math.ceil(self.it_mw * 1000.0 / self.rack_density_kw - 1e-9)
+        """Racks the cluster occupies (its only way to build it): ceil(IT kW / kW per rack)."""
+        (only,) = self.choices if len(self.choices) == 1 else (None,)
+        if only is None:
+            raise ValueError(f"training cluster {self.id!r} has options: racks depend on the one")
+        return only.racks
 
 
 class InferenceProfile(_Frozen):
@@ -200,6 +328,14 @@ class InferenceProfile(_Frozen):
     )
     gpus_per_1000_people: NonNegative = Field(
         0.0, le=1e3, description="GPUs of demand per 1,000 people when a region gives no demand."
+    )
+    work_unit: str = Field(
+        "GPU", description="Unit of inference work with a hardware catalogue (e.g. tokens/s)."
+    )
+    work_per_user: NonNegative = Field(
+        0.0,
+        description="Work units per user at peak, for regions without demand_work (with a "
+        "hardware catalogue): e.g. tokens/s per user = requests/s per user × tokens per request.",
     )
     utilisation: float | None = Field(
         None, gt=0.0, le=1.0, description="Share of the year at full load; default economics."
@@ -217,6 +353,11 @@ class Economics(_Frozen):
     carbon_price_usd_per_tonne: NonNegative = Field(0.0, le=1e5)
     unserved_penalty_usd_per_mw_year: NonNegative | None = Field(
         None, le=1e12, description="If set, demand is soft: unserved MW cost this per year."
+    )
+    unserved_penalty_usd_per_work_year: NonNegative | None = Field(
+        None,
+        description="With a hardware catalogue: demand is soft, each unserved work unit costs "
+        "this per year.",
     )
     discount_rate: float = Field(0.08, ge=0.0, le=1.0, description="For annualising capital.")
     lifetime_years: float = Field(
@@ -274,6 +415,9 @@ class Rules(_Frozen):
         1.0, gt=0.0, le=1.0, description="Redundancy: at most this share of a region per site."
     )
     carbon_cap_tonnes_per_year: NonNegative | None = None
+    capital_budget_usd_per_year: NonNegative | None = Field(
+        None, description="At most this much annualised capital per year (all capital costs)."
+    )
 
 
 class Scenario(_Frozen):
@@ -294,6 +438,14 @@ class Scenario(_Frozen):
     pair_costs_usd_per_year: dict[str, dict[str, NonNegative]] = Field(
         default_factory=dict,
         description="Extra cost of serving ALL of region j from site i: {site: {region: USD}}.",
+    )
+    cooling_technologies: tuple[CoolingTechnology, ...] = Field(
+        (),
+        description="The cooling menu; empty: each site's air/liquid fields are a two-entry menu.",
+    )
+    hardware: tuple[InferenceHardware, ...] = Field(
+        (),
+        description="The inference hardware menu; empty: one GPU type from the inference profile.",
     )
 
     @model_validator(mode="before")
@@ -337,6 +489,8 @@ class Scenario(_Frozen):
             for rid in row:
                 if rid not in region_ids:
                     raise ValueError(f"pair_costs_usd_per_year[{sid!r}]: {rid!r} is not a region")
+        _check_menus(self)
+        _check_pue_stated(self)
         for site in self.sites:
             if site.air_cooling_limit_kw > site.max_rack_density_kw:
                 raise ValueError(
@@ -363,6 +517,25 @@ class Scenario(_Frozen):
 
     def region_slo_ms(self, region: Region) -> float | None:
         return region.slo_ms if region.slo_ms is not None else self.network.default_slo_ms
+
+    def region_demand_work(self, region: Region) -> float:
+        """Inference demand in work units: with a hardware catalogue ``demand_work`` (else
+        population × ``work_per_user``); without one, GPUs (the legacy single GPU type)."""
+        if not self.hardware:
+            return self.region_demand_gpus(region)
+        if region.demand_work is not None:
+            return region.demand_work
+        return region.population * self.inference.work_per_user
+
+    @property
+    def unserved_penalty_per_work(self) -> float | None:
+        """USD per year per unserved work unit (None: demand is hard)."""
+        econ = self.economics
+        if self.hardware:
+            return econ.unserved_penalty_usd_per_work_year
+        if econ.unserved_penalty_usd_per_mw_year is None:
+            return None
+        return econ.unserved_penalty_usd_per_mw_year * self.inference.gpu_kw / 1000.0
 
     @property
     def training_utilisation(self) -> list[float]:
@@ -493,6 +666,99 @@ def capital_recovery_factor(rate: float, years: float) -> float:
         return 1.0 / years
     excess = math.expm1(years * math.log1p(rate))
     return rate * (1.0 + excess) / excess
+
+
+def _check_pue_stated(scenario: Scenario) -> None:
+    """Without a cooling catalogue a site's own ``pue`` prices its cooling: it must be stated."""
+    if scenario.cooling_technologies:
+        return
+    for k, site in enumerate(scenario.sites):
+        if site.pue is None and set(site.financing) != {"cloud"}:
+            raise ValueError(
+                f"sites[{k}].pue: required field is missing (site {site.id!r}); state it on the "
+                "site or for every site in site_defaults (or give the scenario a "
+                "cooling_technologies catalogue)"
+            )
+
+
+def _check_climate_pue(scenario: Scenario, site: Site, where: str) -> None:
+    """A technology whose PUE follows the climate needs the site's cooling degree days."""
+    if site.cooling_degree_days is not None or set(site.financing) == {"cloud"}:
+        return
+    measured = {c.technology for c in site.cooling or () if not isinstance(c, str) and c.pue}
+    named = (
+        [c if isinstance(c, str) else c.technology for c in site.cooling]
+        if site.cooling is not None
+        else [t.id for t in scenario.cooling_technologies]
+    )
+    by_id = {t.id: t for t in scenario.cooling_technologies}
+    for tech in named:
+        if tech not in measured and by_id[tech].pue_per_cdd != 0:
+            raise ValueError(
+                f"{where}.cooling_degree_days is needed for the PUE of cooling technology "
+                f"{tech!r} (pue_per_cdd = {by_id[tech].pue_per_cdd:g}); give it, or a measured "
+                "pue in the site's cooling entry"
+            )
+
+
+def _check_menus(scenario: Scenario) -> None:
+    """References between sites, clusters and the catalogues; demand stated in one way."""
+    technologies = {t.id for t in scenario.cooling_technologies}
+    hardware = {h.id for h in scenario.hardware}
+    _require_unique("cooling_technologies", [t.id for t in scenario.cooling_technologies])
+    _require_unique("hardware", [h.id for h in scenario.hardware])
+    cloud_hardware = {
+        o.cloud_hardware for c in scenario.training for o in c.choices if o.cloud_hardware
+    }
+    for site in scenario.sites:
+        where = f"sites[{site.id}]"
+        named = [c if isinstance(c, str) else c.technology for c in site.cooling or ()]
+        if site.lease is not None and site.lease.cooling:
+            named += list(site.lease.cooling)
+        if named and not technologies:
+            raise ValueError(
+                f"{where}.cooling names technologies but the scenario has no "
+                "cooling_technologies catalogue"
+            )
+        for tech in named:
+            if tech not in technologies:
+                raise ValueError(
+                    f"{where}.cooling: {tech!r} is not in cooling_technologies "
+                    f"({', '.join(sorted(technologies))})"
+                )
+        for hw in site.hardware or ():
+            if hw not in hardware:
+                raise ValueError(f"{where}.hardware: {hw!r} is not in the hardware catalogue")
+        _check_climate_pue(scenario, site, where)
+        if site.cloud is not None:
+            for hw in (*site.cloud.usd_per_unit_hour, *site.cloud.quota_units):
+                if hw not in hardware and hw not in cloud_hardware:
+                    raise ValueError(
+                        f"{where}.cloud: {hw!r} is neither inference hardware nor a training "
+                        "option's cloud_hardware"
+                    )
+    if scenario.hardware:
+        for region in scenario.regions:
+            if region.demand_mw is not None or region.demand_gpus is not None:
+                raise ValueError(
+                    f"regions[{region.id}]: demand_mw and demand_gpus belong to the single-GPU "
+                    "profile; with a hardware catalogue state demand_work or "
+                    "inference.work_per_user"
+                )
+        if scenario.economics.unserved_penalty_usd_per_mw_year is not None:
+            raise ValueError(
+                "economics.unserved_penalty_usd_per_mw_year: with a hardware catalogue demand "
+                "is work; use unserved_penalty_usd_per_work_year"
+            )
+    elif scenario.economics.unserved_penalty_usd_per_work_year is not None:
+        raise ValueError(
+            "economics.unserved_penalty_usd_per_work_year needs a hardware catalogue; use "
+            "unserved_penalty_usd_per_mw_year"
+        )
+    elif any(r.demand_work is not None for r in scenario.regions):
+        raise ValueError(
+            "regions: demand_work needs a hardware catalogue (which hardware does the work?)"
+        )
 
 
 def _require_unique(field: str, ids: list[str]) -> None:

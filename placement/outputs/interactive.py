@@ -6,7 +6,9 @@ layer fetched from anywhere: the map is a plain x/y plot in the same Albers proj
 Alaska and Hawaii sit in insets at the lower left. Layers (click the legend to hide one):
 state outlines, region → site assignments, demand regions, unopened candidates, training
 sites, inference sites and SLO problems (regions with no site inside their SLO, and regions
-left partly unserved). Hovering a site shows its load, cooling, PUE, prices and annual cost;
+left partly unserved). Open sites are circles when built, squares when leased and diamonds
+when a cloud region (:data:`FINANCING_SYMBOL`). Hovering a site shows its financing, load,
+hardware, cooling by technology, PUE, prices and annual spend;
 hovering a region its population, serving sites and RTT against its SLO.
 """
 
@@ -18,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from placement.model.economics import needs_liquid, pue_of, training_cost_usd_per_year
 from placement.model.schema import Scenario
 from placement.outputs import maps
 from placement.outputs.outline import state_rings
+from placement.results.frames import cooling_mw
 from placement.results.result import PlacementResult
 
 INSET = {  # panel → (x0, y0, width) of its inset in the conus frame, km
@@ -203,7 +205,7 @@ def _regions(figure, scenario, result, rx, ry) -> None:
         slo = scenario.region_slo_ms(r)
         text.append(
             f"<b>{html.escape(r.name or r.id)}</b> ({html.escape(r.id)})<br>"
-            f"population {r.population:,.0f}; demand {scenario.region_demand_mw(r):.2f} MW<br>"
+            f"population {r.population:,.0f}; demand {_demand_text(scenario, r)}<br>"
             f"SLO {'none' if slo is None else f'{slo:g} ms'}<br>served by: "
             + html.escape("; ".join(served.get(r.id, ["—"])))
         )
@@ -225,39 +227,13 @@ def _regions(figure, scenario, result, rx, ry) -> None:
     )
 
 
-def site_annual_cost(scenario: Scenario, result: PlacementResult, site_id: str) -> float:
-    """What the site costs per year: fixed, liquid cooling if built, and build + energy + carbon
-    of the training and inference load placed there (no penalties)."""
-    site = next(s for s in scenario.sites if s.id == site_id)
-    load = result.site_load(site_id)
-    if load is None:
-        return 0.0
-    cost = site.fixed_cost_usd_per_year
-    if load.liquid_cooling:
-        cost += site.liquid_cooling_cost_usd_per_year
-    clusters = {c.id: c for c in scenario.training}
-    cost += sum(
-        training_cost_usd_per_year(scenario, clusters[c], site)
-        for c in load.training_clusters
-        if c in clusters
-    )
-    econ = scenario.economics
-    liquid = needs_liquid(scenario.inference.rack_density_kw, site.air_cooling_limit_kw)
-    pue = float(pue_of(liquid, site.pue, site.effective_liquid_pue))
-    rate = site.energy_price_usd_per_mwh + econ.carbon_price_usd_per_tonne * (
-        site.carbon_kg_per_mwh / 1000.0
-    )
-    hours = econ.hours_per_year * scenario.inference_utilisation
-    cost += load.inference_mw * (site.build_cost_usd_per_mw_year + pue * hours * rate)
-    return float(cost)
-
-
 def _site_text(scenario: Scenario, result: PlacementResult, site: Any) -> str:
     load = result.site_load(site.id)
     lines = [f"<b>{html.escape(site.name or site.id)}</b> ({html.escape(site.id)})"]
     if load is None:
         lines.append("candidate, not opened")
     else:
+        lines.append("financing: " + html.escape(", ".join(load.financing)))
         lines.append(
             f"training {load.training_mw:,.1f} MW"
             + (
@@ -266,23 +242,58 @@ def _site_text(scenario: Scenario, result: PlacementResult, site: Any) -> str:
                 else ""
             )
         )
-        lines.append(f"inference {load.inference_mw:,.1f} MW ({load.inference_gpus:,.0f} GPUs)")
-        lines.append(f"grid {load.facility_mw:,.1f} of {site.power_mw:,.0f} MW used")
-        lines.append("liquid cooling built" if load.liquid_cooling else "air cooling only")
-        lines.append(f"annual cost here {site_annual_cost(scenario, result, site.id):,.0f} USD/yr")
-    lines.append(
-        f"PUE {site.pue:.3f} air / {site.effective_liquid_pue:.3f} liquid; "
-        f"liquid possible: {'yes' if site.liquid_cooling_available else 'no'}"
-    )
-    lines.append(
-        f"energy {site.energy_price_usd_per_mwh:.1f} USD/MWh; carbon "
-        f"{site.carbon_kg_per_mwh:.0f} kg/MWh"
-    )
-    lines.append(
-        f"fixed {site.fixed_cost_usd_per_year:,.0f} USD/yr; build "
-        f"{site.build_cost_usd_per_mw_year:,.0f} USD/MW·yr"
-    )
+        units = "; ".join(f"{n:,.0f} {h}" for h, n in load.hardware_units.items() if n > 0)
+        lines.append(f"inference {load.inference_mw:,.1f} MW" + (f" ({units})" if units else ""))
+        if site.power_mw is not None:
+            lines.append(f"grid {load.facility_mw:,.1f} of {site.power_mw:,.0f} MW used")
+        cooling = cooling_mw(load)
+        if cooling:
+            by_tech = "; ".join(f"{t} {mw:,.1f} MW" for t, mw in cooling.items())
+            lines.append("cooling: " + html.escape(by_tech))
+        lines.append(f"annual spend here {load.annual_cost_usd:,.0f} USD/yr")
+    if site.pue is not None:
+        liquid = (
+            f" / {site.effective_liquid_pue:.3f} liquid" if site.liquid_cooling_available else ""
+        )
+        lines.append(f"PUE {site.pue:.3f} air{liquid}")
+    if site.cooling_degree_days is not None:
+        lines.append(f"cooling degree days {site.cooling_degree_days:,.0f}")
+    prices = []
+    if site.energy_price_usd_per_mwh is not None:
+        prices.append(f"energy {site.energy_price_usd_per_mwh:.1f} USD/MWh")
+    prices.append(f"carbon {site.carbon_kg_per_mwh:.0f} kg/MWh")
+    lines.append("; ".join(prices))
+    if site.build_cost_usd_per_mw_year is not None:
+        lines.append(
+            f"fixed {site.fixed_cost_usd_per_year:,.0f} USD/yr; build "
+            f"{site.build_cost_usd_per_mw_year:,.0f} USD/MW·yr"
+        )
+    if site.lease is not None:
+        lines.append(
+            f"lease {site.lease.usd_per_kw_month:,.2f} USD/kW·month, up to "
+            f"{site.lease.max_it_mw:,.0f} MW"
+        )
+    if site.cloud is not None:
+        prices = ", ".join(f"{h} {p:,.2f}" for h, p in site.cloud.usd_per_unit_hour.items())
+        lines.append(f"cloud USD per unit-hour: {html.escape(prices)}")
     return "<br>".join(lines)
+
+
+def _demand_text(scenario: Scenario, region: Any) -> str:
+    if scenario.hardware:
+        return f"{scenario.region_demand_work(region):,.2f} {scenario.inference.work_unit}"
+    return f"{scenario.region_demand_mw(region):.2f} MW"
+
+
+FINANCING_SYMBOL = {"build": "circle", "lease": "square", "cloud": "diamond"}
+"""Marker shape of an open site by how it is financed (a built site that also leases: build)."""
+
+
+def _symbol(load: Any) -> str:
+    for mode in ("build", "lease", "cloud"):
+        if load is not None and mode in load.financing:
+            return FINANCING_SYMBOL[mode]
+    return "circle"
 
 
 def _sites(figure, scenario, result, sx, sy) -> None:
@@ -337,7 +348,11 @@ def _sites(figure, scenario, result, sx, sy) -> None:
                 x=sx[rows],
                 y=sy[rows],
                 mode="markers+text" if name != "unopened candidates" else "markers",
-                marker={"size": sizes, **styles[name]},
+                marker={
+                    "size": sizes,
+                    "symbol": [_symbol(loads.get(scenario.sites[i].id)) for i in rows],
+                    **styles[name],
+                },
                 text=labels,
                 textposition="middle right",
                 textfont={"size": 10},

@@ -8,7 +8,9 @@ What the picture shows:
 * demand regions as grey dots sized by population;
 * candidate sites left closed as hollow circles;
 * open sites as pies sized by IT MW (area), training slice orange, inference slice blue, with a
-  dark ring where liquid cooling is built, and a label;
+  dark ring where liquid cooling is built, a dashed ring for a leased site and a dotted one
+  for a cloud region, and a label with the load and, where not the plain case, the financing
+  and liquid cooling technology;
 * thin region → site lines coloured by serving site, opacity by share (one LineCollection);
 * a title with the objective and the population-weighted RTT, and a legend.
 
@@ -646,6 +648,7 @@ def _draw_open_sites(layers: _Layers, colour_of: dict[str, str]) -> list[_Label]
             load.inference_mw,
             ring=load.site in liquid,
             catchment=colour_of.get(load.site),
+            linestyle=ring_style(load),
         )
         site = layers.scenario.sites[i]
         labels.append(
@@ -667,7 +670,26 @@ def _load_text(load: Any) -> str:
         parts.append(f"T {_fmt_mw(load.training_mw)}")
     if load.inference_mw > 0:
         parts.append(f"I {_fmt_mw(load.inference_mw)}")
-    return f"{' · '.join(parts)} MW" if parts else "open, no load"
+    text = f"{' · '.join(parts)} MW" if parts else "open, no load"
+    how = how_text(load)
+    return f"{text}\n{how}" if how else text
+
+
+def how_text(load: Any) -> str:
+    """How a site is run, where it is not the plain case (built, air-cooled): its financing
+    modes and its liquid cooling technologies, e.g. ``"lease · direct_to_chip"``."""
+    parts = [m for m in load.financing if m != "build"]
+    if parts and "build" in load.financing:
+        parts.insert(0, "build")
+    liquid = sorted({u.technology for u in load.cooling if u.liquid})
+    return " · ".join(parts + liquid)
+
+
+def ring_style(load: Any) -> str:
+    """The pie ring's line style by financing: solid built, dashed leased, dotted cloud."""
+    if "build" in load.financing:
+        return "solid"
+    return "dashed" if "lease" in load.financing else "dotted"
 
 
 @dataclass
@@ -797,6 +819,7 @@ def _pie(
     *,
     ring: bool,
     catchment: str | None,
+    linestyle: str = "solid",
 ) -> None:
     from matplotlib.patches import Circle, Wedge
 
@@ -819,7 +842,8 @@ def _pie(
             radius,
             fc="none",
             ec=LIQUID_RING if ring else (catchment or "white"),
-            lw=2.2 if ring else 1.2,
+            lw=2.2 if ring or linestyle != "solid" else 1.2,
+            ls=linestyle,
             zorder=7,
         )
     )
@@ -980,12 +1004,27 @@ def _legend(figure: Any, scenario: Scenario, result: PlacementResult) -> None:
             label="demand region (size = population)",
         ),
     ]
+    if any(ring_style(ld) != "solid" for ld in result.sites):
+        handles.insert(
+            3,
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                ms=10,
+                mfc="white",
+                mec=CANDIDATE_COLOUR,
+                mew=1.6,
+                label="leased: dashed ring · cloud: dotted ring",
+            ),
+        )
     handles.append(
         Line2D(
             [],
             [],
             ls="",
-            label="label: T training · I inference IT MW",
+            label="label: T training · I inference IT MW (financing · liquid cooling)",
         )
     )
     if result.unserved:

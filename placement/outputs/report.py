@@ -20,25 +20,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from placement.model.economics import (
-    cluster_fits,
-    cluster_needs_liquid,
-    cluster_pue,
-    needs_liquid,
-    training_cost_usd_per_year,
-)
+from placement.model.data import ModelData, build_model_data
 from placement.model.schema import Scenario, Site
+from placement.results.explain import explain_inference, explain_training
 from placement.results.result import (
     PENALTY_COMPONENTS,
     SPEND_COMPONENTS,
     CostBreakdown,
     PlacementResult,
+    SiteLoad,
 )
 
 TEXT_WIDTH = 110
@@ -77,9 +74,12 @@ def summary_renderables(
         parts.append(_no_solution(result))
         return parts
     parts.append(_contrast(scenario, result))
+    data = build_model_data(scenario)
     if scenario.training:
-        parts.append(_training_table(scenario, result))
-        parts.append(_training_why(scenario, result))
+        parts.append(_training_table(scenario, result, data))
+        parts.append(_training_why(scenario, result, data))
+    if scenario.regions and result.serving:
+        parts.append(_inference_table(scenario, result, data))
     parts.append(_sites_table(scenario, result))
     if scenario.regions:
         parts.append(_latency(scenario, result))
@@ -99,29 +99,49 @@ def scenario_summary(scenario: Scenario, pairs: tuple[int, int] | None = None) -
     table.add_column(style="bold")
     table.add_column()
     table.title = f"scenario {escape(scenario.name)}"
-    liquid = sum(s.liquid_cooling_available for s in sites)
+    liquid = sum(any(t.liquid for t in _cooling_of(scenario, s.id)) for s in sites)
+    modes = {m: sum(m in s.financing for s in sites) for m in ("build", "lease", "cloud")}
+    offered = ", ".join(f"{n} {m}" for m, n in modes.items() if n and m != "build")
     table.add_row(
         "sites",
-        f"{len(sites):,} candidates ({liquid:,} can build liquid cooling), "
-        f"{_mw(sum(s.power_mw for s in sites))} of grid power in total; energy "
-        f"{_span((s.energy_price_usd_per_mwh for s in sites), '{:.1f}')} USD/MWh, PUE "
-        f"{_span((s.pue for s in sites), '{:.2f}')}, carbon "
+        f"{len(sites):,} candidates ({liquid:,} can build liquid cooling"
+        + (f"; {offered}" if offered else "")
+        + f"), {_mw(sum(s.power_mw or 0.0 for s in sites))} of grid power in total; energy "
+        f"{_span(_stated(s.energy_price_usd_per_mwh for s in sites), '{:.1f}')} USD/MWh, PUE "
+        f"{_span(_pues(scenario), '{:.2f}')}, carbon "
         f"{_span((s.carbon_kg_per_mwh for s in sites), '{:.0f}')} kg/MWh",
     )
-    demand = sum(scenario.region_demand_mw(r) for r in regions)
-    gpus = sum(scenario.region_demand_gpus(r) for r in regions)
+    if scenario.cooling_technologies:
+        table.add_row(
+            "cooling",
+            "menu: "
+            + ", ".join(
+                f"{t.id} ≤ {t.max_rack_density_kw:g} kW/rack" for t in scenario.cooling_technologies
+            ),
+        )
     slos = {scenario.region_slo_ms(r) for r in regions}
-    table.add_row(
-        "regions",
-        f"{len(regions):,} demand regions, {sum(r.population for r in regions):,.0f} people, "
-        f"inference {_mw(demand)} ({gpus:,.0f} GPUs); SLO {_slo_text(slos)}",
-    )
+    people = f"{len(regions):,} demand regions, {sum(r.population for r in regions):,.0f} people"
+    if scenario.hardware:
+        work = sum(scenario.region_demand_work(r) for r in regions)
+        inference = (
+            f"inference {work:,.0f} {scenario.inference.work_unit} of work at peak on "
+            f"{len(scenario.hardware)} hardware types "
+            f"({', '.join(h.id for h in scenario.hardware)})"
+        )
+    else:
+        demand = sum(scenario.region_demand_mw(r) for r in regions)
+        gpus = sum(scenario.region_demand_gpus(r) for r in regions)
+        inference = f"inference {_mw(demand)} ({gpus:,.0f} GPUs)"
+    table.add_row("regions", f"{people}, {inference}; SLO {_slo_text(slos)}")
     if clusters:
+        options = [o for c in clusters for o in c.choices]
+        ways = f" with {len(options)} ways to build them" if len(options) > len(clusters) else ""
         table.add_row(
             "training",
-            f"{len(clusters):,} clusters, {_mw(sum(c.it_mw for c in clusters))} IT in total, "
-            f"{sum(c.gpus for c in clusters):,} GPUs, rack density "
-            f"{_span((c.rack_density_kw for c in clusters), '{:g}')} kW",
+            f"{len(clusters):,} clusters{ways}, "
+            f"{_mw(sum(c.choices[0].it_mw for c in clusters))} IT"
+            + (" as first listed" if ways else "")
+            + f", rack density {_span((o.rack_density_kw for o in options), '{:g}')} kW",
         )
     else:
         table.add_row("training", "no training clusters")
@@ -305,30 +325,23 @@ def _contrast(scenario: Scenario, result: PlacementResult) -> RenderableType:
                 )
             ),
         )
-    avg = _mean(s.energy_price_usd_per_mwh for s in scenario.sites)
+    avg = _mean(_stated(s.energy_price_usd_per_mwh for s in scenario.sites))
     table.caption = (
         f"* MW-weighted energy price at the sites used; average of all {len(scenario.sites)} "
-        f"candidates {avg:.1f} USD/MWh. liquid MW: IT load whose rack density needs liquid "
-        "cooling at its site"
+        f"candidates {avg:.1f} USD/MWh. liquid MW: IT load in liquid cooling technologies"
     )
     return table
 
 
 def liquid_cooled_mw(scenario: Scenario, result: PlacementResult) -> tuple[float, float]:
-    """(training MW, inference MW) that runs liquid-cooled: rack density above the site's air
-    limit. Air-cooled clusters at a site that also built liquid cooling do not count."""
-    sites = {s.id: s for s in scenario.sites}
-    training = sum(
-        c.it_mw
-        for c in scenario.training
-        if (sid := result.training.get(c.id)) in sites and cluster_needs_liquid(c, sites[sid])
-    )
-    density = scenario.inference.rack_density_kw
-    inference = sum(
-        ld.inference_mw
-        for ld in result.sites
-        if ld.site in sites and bool(needs_liquid(density, sites[ld.site].air_cooling_limit_kw))
-    )
+    """(training MW, inference MW) that sits in liquid cooling technologies (the result's
+    cooling breakdown): load in air at a site that also built liquid cooling does not count."""
+    training = inference = 0.0
+    for load in result.sites:
+        for use in load.cooling:
+            if use.liquid:
+                training += use.training_mw
+                inference += sum(use.inference_mw.values())
     return float(training), float(inference)
 
 
@@ -359,32 +372,42 @@ class SiteWhy:
     rank: int
 
 
-def training_why(scenario: Scenario, result: PlacementResult) -> list[SiteWhy]:
-    """One entry per training site: what makes it cheap for the clusters placed there."""
+def training_why(
+    scenario: Scenario, result: PlacementResult, data: ModelData | None = None
+) -> list[SiteWhy]:
+    """One entry per training site: what makes it cheap for the clusters placed there.
+
+    Each cluster is compared in the way it was built (its option): at every candidate site,
+    its cheapest running cost over the cooling technologies there (the model's coefficients).
+    """
+    data = data if data is not None else build_model_data(scenario)
     sites = {s.id: s for s in scenario.sites}
-    clusters = {c.id: c for c in scenario.training}
+    explained = {e.cluster: e for e in explain_training(data, result)}
     groups: dict[str, list[str]] = defaultdict(list)
-    for cid, sid in result.training.items():
-        if sid in sites and cid in clusters:
-            groups[sid].append(cid)
+    for cid, e in explained.items():
+        groups[e.site].append(cid)
+    tr = data.training
+    option_of = np.array([o.id for o in data.training_options], dtype=object)
+    pair_site = np.array([s.id for s in scenario.sites], dtype=object)[data.sites.site[tr.site]]
     liquid_built = set(result.liquid_sites)
     out = []
     for sid, cids in groups.items():
-        mix = [clusters[c] for c in cids]
-        total_mw = sum(c.it_mw for c in mix)
-        eligible = [
-            s for s in scenario.sites if all(cluster_fits(c, s, scenario) for c in mix)
-        ] or [sites[sid]]
-
-        def mix_pue(site: Site, mix=mix, total_mw=total_mw) -> float:
-            return sum(cluster_pue(c, site) * c.it_mw for c in mix) / total_mw
-
-        def mix_cost(site: Site, mix=mix, total_mw=total_mw) -> float:
-            return sum(training_cost_usd_per_year(scenario, c, site) for c in mix) / total_mw
-
-        site = sites[sid]
-        here = mix_cost(site)
-        costs = [mix_cost(s) for s in eligible]
+        k_of = {c.id: k for k, c in enumerate(scenario.training)}
+        costs: dict[str, float] = defaultdict(float)
+        pues: dict[str, float] = defaultdict(float)
+        feasible: dict[str, int] = defaultdict(int)
+        total_mw = sum(explained[c].it_mw for c in cids)
+        for cid in cids:
+            mine = (tr.other == k_of[cid]) & (option_of[tr.option] == explained[cid].option)
+            for candidate in np.unique(pair_site[mine]):
+                at = np.flatnonzero(mine & (pair_site == candidate))
+                best = at[np.argmin(tr.cost[at])]
+                costs[candidate] += float(tr.cost[best])
+                pues[candidate] += float(tr.facility_mw[best])
+                feasible[candidate] += 1
+        eligible = [c for c in feasible if feasible[c] == len(cids)] or [sid]
+        here = costs[sid] / total_mw
+        per_mw = [costs[c] / total_mw for c in eligible]
         out.append(
             SiteWhy(
                 site=sid,
@@ -393,52 +416,89 @@ def training_why(scenario: Scenario, result: PlacementResult) -> list[SiteWhy]:
                 it_mw=total_mw,
                 liquid_built=sid in liquid_built,
                 candidates=len(eligible),
-                liquid_capable=sum(s.liquid_cooling_available for s in eligible),
-                price=site.energy_price_usd_per_mwh,
-                price_avg=_mean(s.energy_price_usd_per_mwh for s in eligible),
-                pue=mix_pue(site),
-                pue_avg=_mean(mix_pue(s) for s in eligible),
-                carbon=site.carbon_kg_per_mwh,
-                carbon_avg=_mean(s.carbon_kg_per_mwh for s in eligible),
+                liquid_capable=sum(
+                    any(u.liquid for u in _cooling_of(scenario, c)) for c in eligible
+                ),
+                price=_or_nan(sites[sid].energy_price_usd_per_mwh),
+                price_avg=_mean(_stated(sites[c].energy_price_usd_per_mwh for c in eligible)),
+                pue=pues[sid] / total_mw,
+                pue_avg=_mean(pues[c] / total_mw for c in eligible),
+                carbon=sites[sid].carbon_kg_per_mwh,
+                carbon_avg=_mean(sites[c].carbon_kg_per_mwh for c in eligible),
                 cost_per_mw=here,
-                cost_per_mw_avg=_mean(costs),
-                rank=1 + sum(v < here * (1 - 1e-9) for v in costs),
+                cost_per_mw_avg=_mean(per_mw),
+                rank=1 + sum(v < here * (1 - 1e-9) for v in per_mw),
             )
         )
     return out
 
 
-def _training_table(scenario: Scenario, result: PlacementResult) -> RenderableType:
+def _cooling_of(scenario: Scenario, site_id: str) -> list:
+    """The cooling technologies a site could install (legacy: air, and liquid if allowed)."""
+    site = next(s for s in scenario.sites if s.id == site_id)
+    if not scenario.cooling_technologies:
+        return [_Tech(False)] + ([_Tech(True)] if site.liquid_cooling_available else [])
+    catalogue = {t.id: t for t in scenario.cooling_technologies}
+    names = [c if isinstance(c, str) else c.technology for c in site.cooling or catalogue]
+    return [_Tech(catalogue[n].liquid) for n in names]
+
+
+@dataclass(frozen=True)
+class _Tech:
+    liquid: bool
+
+
+def _training_table(scenario: Scenario, result: PlacementResult, data: ModelData) -> RenderableType:
     sites = {s.id: s for s in scenario.sites}
-    table = _table("Training clusters: each placed whole at one site")
+    table = _table("Training clusters: each placed whole at one site, and what it beat")
     table.add_column("cluster", no_wrap=True)
-    for name in ("GPUs", "IT MW", "kW/rack", "cooling"):
+    table.add_column("built as", overflow="fold", ratio=1)
+    table.add_column("IT MW", justify="right", no_wrap=True)
+    table.add_column("cooling", no_wrap=True)
+    table.add_column("site (financing)", overflow="fold", ratio=1)
+    for name in ("PUE", "USD/yr to run"):
         table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("site", no_wrap=True)
-    for name in ("PUE", "USD/MWh", "USD/yr to run"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for cluster in scenario.training:
-        site = sites.get(result.training.get(cluster.id, ""))
-        if site is None:
-            continue
+    table.add_column("next best", overflow="fold", ratio=2)
+    for e in explain_training(data, result):
+        site = sites[e.site]
+        alternatives = [
+            (cost, what)
+            for cost, what in (
+                (
+                    e.alternative_site_cost,
+                    f"at {_site_name(scenario, e.alternative_site)} ({e.alternative_site_how})",
+                ),
+                (
+                    e.alternative_option_cost,
+                    f"as {e.alternative_option} at "
+                    f"{_site_name(scenario, e.alternative_option_site)}",
+                ),
+            )
+            if cost is not None
+        ]
+        best = min(alternatives, default=None)
         table.add_row(
-            escape(cluster.id),
-            f"{cluster.gpus:,}" if cluster.gpus else "—",
-            f"{cluster.it_mw:,.1f}",
-            f"{cluster.rack_density_kw:g}",
-            "liquid" if cluster_needs_liquid(cluster, site) else "air",
-            escape(site.name or site.id),
-            f"{cluster_pue(cluster, site):.3f}",
-            f"{site.energy_price_usd_per_mwh:.1f}",
-            _usd(training_cost_usd_per_year(scenario, cluster, site)),
+            escape(e.cluster),
+            escape(f"{e.option}, {e.rack_density_kw:g} kW/rack"),
+            f"{e.it_mw:,.1f}",
+            escape(e.cooling),
+            escape(f"{site.name or site.id} ({e.financing})"),
+            f"{e.pue:.3f}",
+            _usd(e.cost),
+            escape(f"{_pct(best[0], e.cost)} {best[1]}") if best else "—",
         )
-    table.caption = "USD/yr to run = annualised build + energy + carbon of the cluster at its site"
+    table.caption = (
+        "USD/yr to run = annualised build, cooling and hardware capital, lease or cloud, energy "
+        "and carbon of the cluster as built; next best = the cheapest other site or way to "
+        "build it (same terms), and how much dearer it is; built as = the cluster's option "
+        "(its full description is in training.csv)"
+    )
     return table
 
 
-def _training_why(scenario: Scenario, result: PlacementResult) -> RenderableType:
+def _training_why(scenario: Scenario, result: PlacementResult, data: ModelData) -> RenderableType:
     parts: list[RenderableType] = []
-    for w in training_why(scenario, result):
+    for w in training_why(scenario, result, data):
         table = _table(
             f"Why training sits at {w.label}: {', '.join(w.clusters)} ({w.it_mw:,.1f} MW IT)"
         )
@@ -466,7 +526,7 @@ def _training_why(scenario: Scenario, result: PlacementResult) -> RenderableType
             "built" if w.liquid_built else "not needed",
             f"{w.liquid_capable} of {w.candidates} can",
             "",
-        )
+        )  # PUE and cost: each cluster as built, in the cheapest cooling at each candidate
         table.add_row(
             "running cost, USD per IT MW·yr",
             _short(w.cost_per_mw),
@@ -486,6 +546,49 @@ def _training_why(scenario: Scenario, result: PlacementResult) -> RenderableType
         )
     )
     return Group(*parts, Text(""))
+
+
+def _inference_table(
+    scenario: Scenario, result: PlacementResult, data: ModelData
+) -> RenderableType:
+    """Inference by hardware and financing: where, how much, and the cost it beat."""
+    unit = scenario.inference.work_unit if scenario.hardware else "GPU"
+    table = _table("Inference: on which hardware, under which financing, and what it beat")
+    table.add_column("hardware", no_wrap=True)
+    table.add_column("financing", no_wrap=True)
+    for name in ("IT MW", "units", "work", "cooling", "USD/yr", "best other"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("sites", overflow="fold", ratio=1)
+    cooling = _inference_cooling(result)
+    for g in explain_inference(data, result):
+        table.add_row(
+            escape(g.hardware),
+            g.financing,
+            f"{g.it_mw:,.1f}",
+            f"{g.units:,.0f}",
+            f"{g.work:,.0f}",
+            escape(", ".join(sorted(cooling.get(g.hardware, {"provider"})))),
+            _usd(g.cost),
+            _pct(g.alternative_cost, g.cost),
+            escape(_first([_site_name(scenario, s) for s in g.sites], 4)),
+        )
+    table.caption = (
+        f"work in {unit}s at peak; "
+        "USD/yr = the assignments' hardware capital or cloud price, build or lease, energy, "
+        "carbon and latency penalty; best other = the same regions each served by its cheapest "
+        "pair on other hardware or under another financing mode (same terms), relative; a "
+        "negative figure is a cheaper pair that capacity or fixed costs rule out"
+    )
+    return table
+
+
+def _inference_cooling(result: PlacementResult) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for load in result.sites:
+        for use in load.cooling:
+            for hw in use.inference_mw:
+                out[hw].add(use.technology)
+    return out
 
 
 def _sites_table(scenario: Scenario, result: PlacementResult) -> RenderableType:
@@ -508,7 +611,7 @@ def _sites_table(scenario: Scenario, result: PlacementResult) -> RenderableType:
         "train MW",
         "infer MW",
         "grid MW used",
-        "liquid",
+        "liquid cooling",
         "regions",
         "users",
         "mean RTT",
@@ -518,20 +621,33 @@ def _sites_table(scenario: Scenario, result: PlacementResult) -> RenderableType:
     order = sorted(result.sites, key=lambda ld: -(ld.training_mw + ld.inference_mw))
     for ld in order:
         site = sites.get(ld.site)
-        grid = site.power_mw if site else math.nan
+        grid = f"{site.power_mw:,.0f}" if site and site.power_mw else "—"
         mean_rtt = rtt_weight[ld.site] / people[ld.site] if people[ld.site] > 0 else None
+        modes = [m for m in ld.financing if m != "build"]
         table.add_row(
-            escape(_site_name(scenario, ld.site)),
+            escape(_site_name(scenario, ld.site) + (f" ({', '.join(modes)})" if modes else "")),
             f"{ld.training_mw:,.1f}" if ld.training_mw else "—",
             f"{ld.inference_mw:,.1f}" if ld.inference_mw else "—",
-            f"{ld.facility_mw:,.0f}/{grid:,.0f}",
-            "yes" if ld.liquid_cooling else "no",
+            f"{ld.facility_mw:,.0f}/{grid}",
+            _cooling_text(ld),
             f"{len(served[ld.site]):,}" if served[ld.site] else "—",
             _people(people[ld.site]) if served[ld.site] else "—",
             _ms(mean_rtt),
-            f"{site.energy_price_usd_per_mwh:.1f}" if site else "—",
+            _fmt(site.energy_price_usd_per_mwh if site else None),
         )
     return table
+
+
+def _cooling_text(load: SiteLoad) -> str:
+    """The liquid technologies a site runs ("no": air only; "cloud": the provider's)."""
+    liquid = sorted({u.technology for u in load.cooling if u.liquid})
+    if liquid:
+        return ", ".join("liquid" if t == "liquid" else t for t in liquid)
+    return "cloud" if load.financing == ("cloud",) else "no"
+
+
+def _or_nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def _table(title: str) -> Table:
@@ -569,12 +685,13 @@ def _latency(scenario: Scenario, result: PlacementResult) -> RenderableType:
         line += f" (p95 uses {kpis.p95_rtt_ms / tightest:.0%} of the tightest SLO)"
     lines = [Text(line)]
     if result.unserved:
-        demand = {r.id: scenario.region_demand_mw(r) for r in scenario.regions}
+        demand = {r.id: scenario.region_demand_work(r) for r in scenario.regions}
         lost = sum(share * demand.get(rid, 0.0) for rid, share in result.unserved.items())
+        unit = scenario.inference.work_unit if scenario.hardware else "GPUs"
         lines.append(
             Text(
                 f"Unserved: {len(result.unserved):,} region(s) partly or wholly unserved, "
-                f"{lost:,.1f} MW ({1 - (kpis.served_share or 0.0):.2%} of inference demand)",
+                f"{lost:,.1f} {unit} ({1 - (kpis.served_share or 0.0):.2%} of inference demand)",
                 style="yellow",
             )
         )
@@ -602,6 +719,11 @@ def _costs_table(result: PlacementResult, scenario: Scenario | None = None) -> R
             CostBreakdown.label(key), _usd(value), f"{value / spend:.1%}" if spend else "—"
         )
     table.add_row(Text("spend (paid per year)", style="bold"), Text(_usd(spend), style="bold"), "")
+    for label, value in (
+        ("  of which annualised capital", costs.capital),
+        ("  of which operating", costs.operating),
+    ):
+        table.add_row(label, _usd(value), f"{value / spend:.1%}" if spend else "—")
     lam = None if scenario is None else scenario.economics.latency_penalty_usd_per_user_ms_year
     for key in PENALTY_COMPONENTS:
         label = CostBreakdown.label(key)
@@ -640,8 +762,9 @@ def _site_label(sites: dict[str, Site], sid: str) -> str:
 def _weighted_price(sites: dict[str, Site], pairs: Iterable[tuple[str, float]]) -> float | None:
     num = den = 0.0
     for sid, mw in pairs:
-        if sid in sites:
-            num += sites[sid].energy_price_usd_per_mwh * mw
+        price = sites[sid].energy_price_usd_per_mwh if sid in sites else None
+        if price is not None:  # a cloud region's price is in its instance price
+            num += price * mw
             den += mw
     return num / den if den > 0 else None
 
@@ -675,6 +798,23 @@ def _slo_text(slos: set[float | None]) -> str:
     return text + (" (some regions have none)" if None in slos else "")
 
 
+def _stated(values: Iterable[float | None]) -> list[float]:
+    return [v for v in values if v is not None]
+
+
+def _pues(scenario: Scenario) -> list[float]:
+    """PUEs the sites can reach: their own fields, or each catalogue technology in each site's
+    climate (pue_base + pue_per_cdd × CDD)."""
+    if not scenario.cooling_technologies:
+        return _stated(s.pue for s in scenario.sites)
+    return [
+        t.pue_base + t.pue_per_cdd * s.cooling_degree_days
+        for s in scenario.sites
+        if s.cooling_degree_days is not None and set(s.financing) != {"cloud"}
+        for t in scenario.cooling_technologies
+    ]
+
+
 def _span(values: Iterable[float], fmt: str) -> str:
     items = list(values)
     if not items:
@@ -692,7 +832,8 @@ def _pct(value: float, reference: float) -> str:
     if not reference:
         return "n/a"
     change = value / reference - 1
-    return f"{change:+.0%}".replace("-", "−")
+    text = f"{change:+.1%}" if abs(change) < 0.1 else f"{change:+.0%}"
+    return text.replace("-", "−")
 
 
 def _usd(value: float | None) -> str:

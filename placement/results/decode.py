@@ -2,32 +2,41 @@
 
 :func:`read_decisions` rounds the values of a built model into :class:`Decisions` (binaries at
 0.5; shares below :data:`SHARE_EPS` dropped, and shares up to :data:`NOISE_AT_CLOSED_SITE`, or
-drawing up to :data:`NOISE_MW_AT_CLOSED_SITE` MW, at a site rounded closed or without the
-cooling they need: solver tolerance, handed back to the region's other sites);
+drawing up to :data:`NOISE_MW_AT_CLOSED_SITE` MW, at a facility rounded closed or in a cooling
+option not installed: solver tolerance, handed back to the region's other facilities);
 :func:`summarise` turns decisions into a typed :class:`Summary`: the result's fields, with
 costs and KPIs recomputed from the decisions.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 
 from placement.formulations import Built
-from placement.model.data import ModelData
-from placement.results.result import Assignment, CostBreakdown, Kpis, SiteLoad
+from placement.model.data import ModelData, PairArrays
+from placement.results.result import (
+    Assignment,
+    CoolingUse,
+    CostBreakdown,
+    Kpis,
+    SiteLoad,
+    TrainingChoice,
+)
 
 SHARE_EPS = 1e-9
-# Simplex solutions meet serve_ij ≤ s̄·open_i only to the LP's primal feasibility tolerance
-# (1e-7), so a site rounded closed can keep a share of that size; below this it is dropped.
+# Simplex solutions meet serve_q ≤ s̄·open_f only to the LP's primal feasibility tolerance
+# (1e-7), so a facility rounded closed can keep a share of that size; below this it is dropped.
 # Anything larger is left for verify to report: it would be a real violation.
 NOISE_AT_CLOSED_SITE = 1e-6
+MW_EPS = 1e-9
 # The weak formulation links serve to open only through the capacity row
-# Σ PUE·MW_j·serve_ij ≤ power_i·open_i, which solvers meet to an absolute tolerance (1e-6):
-# a closed site can then keep share tolerance / (PUE·MW_j), large for a region of tiny demand
-# (SCIP: 6.6e-5 of a 0.01 MW region, found by benchmarks/volume.py). A share at an unusable site
-# drawing at most this much facility power is such noise too.
+# Σ use_j·serve_ij ≤ power_i·open_i, which solvers meet to an absolute tolerance (1e-6): a
+# closed facility can then keep share tolerance / use_j, large for a region of tiny demand
+# (SCIP: 6.6e-5 of a 0.01 MW region, found by benchmarks/volume.py). A share at an unusable
+# facility drawing at most this much of its capacity is such noise too.
 NOISE_MW_AT_CLOSED_SITE = 1e-6
 
 
@@ -35,27 +44,32 @@ NOISE_MW_AT_CLOSED_SITE = 1e-6
 class Decisions:
     """Rounded decisions of a solution."""
 
-    open: np.ndarray  # bool per site
-    liquid: np.ndarray  # bool per site
+    open: np.ndarray  # bool per facility
+    install: np.ndarray  # bool per cooling option (installed, or free and in use)
     train: np.ndarray  # bool per training pair
     serve: np.ndarray  # share per serving pair, clipped to [0, s̄]
+    split: np.ndarray  # IT MW per split variable
     unserved: np.ndarray  # share per region
 
 
 def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisions:
     cols = built.columns
-    liquid = np.zeros(data.n_sites, dtype=bool)
-    has_liquid = cols.liquid >= 0
-    liquid[has_liquid] = values[cols.liquid[has_liquid]] > 0.5
     is_open = values[cols.open] > 0.5
+    install = np.zeros(len(data.cooling), dtype=bool)
+    has_install = cols.install >= 0
+    install[has_install] = values[cols.install[has_install]] > 0.5
     serve = np.clip(values[cols.serve], 0.0, data.max_share)
-    unusable = ~is_open[data.serving.site] | (
-        data.serving.needs_liquid & ~liquid[data.serving.site]
-    )
+    if built.model.var_integer[cols.serve].all() and cols.serve.size:
+        serve = np.round(serve)  # single sourcing: binaries within the solver's tolerance
+    sv = data.serving
+    unusable = ~is_open[sv.site] | ((sv.cooling >= 0) & ~install[np.maximum(sv.cooling, 0)])
+    use = np.maximum(sv.capacity_use, sv.facility_mw)  # capacity drawn per unit share
     noise = unusable & (
         (serve <= NOISE_AT_CLOSED_SITE)
-        | (serve * data.serving.facility_mw <= NOISE_MW_AT_CLOSED_SITE)
+        | ((use > 0.0) & (serve * use <= NOISE_MW_AT_CLOSED_SITE) & (sv.tech >= 0))
     )
+    split = np.maximum(values[cols.split], 0.0)
+    split[split < MW_EPS] = 0.0
     unserved = (
         np.zeros(data.n_regions)
         if cols.unserved is None
@@ -67,12 +81,16 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
         _give_back(data, serve, unusable, unserved, dropped)
     serve[serve < SHARE_EPS] = 0.0
     unserved[unserved < SHARE_EPS] = 0.0
+    train = values[cols.train] > 0.5
+    # a free cooling option counts as installed where load sits in it
+    in_use = np.zeros(len(data.cooling), dtype=bool)
+    in_use[data.training.tech[train]] = True
+    in_use[sv.tech[(serve > 0) & (sv.tech >= 0)]] = True
+    in_use[data.split.tech[split > 0]] = True
+    install |= in_use & ~has_install
+    is_open = _close_idle(data, is_open, train, serve, split)
     return Decisions(
-        open=is_open,
-        liquid=liquid,
-        train=values[cols.train] > 0.5,
-        serve=serve,
-        unserved=unserved,
+        open=is_open, install=install, train=train, serve=serve, split=split, unserved=unserved
     )
 
 
@@ -84,22 +102,43 @@ def _give_back(
     dropped: np.ndarray,
 ) -> None:
     """Hand shares dropped as noise (more than :data:`NOISE_AT_CLOSED_SITE` of a region) to
-    the region's usable pairs that serve it, up to the share cap, in proportion to what they
-    serve; what does not fit goes to unserved demand when demand is soft. In place."""
-    region = data.serving.other
+    the facilities that serve the region (usable, load in one cooling option), up to the share
+    cap per facility, in proportion to what they serve (water-filling: a facility at the cap
+    passes its part on); what does not fit goes to unserved demand when demand is soft. Each
+    facility's extra goes to its largest pair for the region. In place."""
+    sv = data.serving
+    region = sv.other
     for j in np.unique(region[dropped > NOISE_AT_CLOSED_SITE]).tolist():
-        pairs = np.flatnonzero((region == j) & ~unusable & (serve > 0.0))
+        pairs = np.flatnonzero((region == j) & ~unusable & (serve > 0.0) & (sv.tech >= 0))
         left = float(dropped[region == j].sum())
-        for _ in range(pairs.size):  # water-filling: a pair at the cap passes its part on
-            room = np.maximum(data.max_share - serve[pairs], 0.0)
-            weights = serve[pairs] * (room > SHARE_EPS)
+        sites = np.unique(sv.site[pairs])
+        for _ in range(sites.size):
+            served = np.array([serve[pairs[sv.site[pairs] == f]].sum() for f in sites])
+            room = np.maximum(data.max_share - served, 0.0)
+            weights = served * (room > SHARE_EPS)
             if left <= SHARE_EPS or weights.sum() <= 0.0:
                 break
             extra = np.minimum(left * weights / weights.sum(), room)
-            serve[pairs] += extra
+            for f, amount in zip(sites.tolist(), extra.tolist(), strict=True):
+                at_f = pairs[sv.site[pairs] == f]
+                serve[at_f[np.argmax(serve[at_f])]] += amount
             left -= float(extra.sum())
         if left > SHARE_EPS and data.unserved_cost is not None:
             unserved[j] = min(1.0, unserved[j] + left)
+
+
+def _close_idle(
+    data: ModelData, is_open: np.ndarray, train: np.ndarray, serve: np.ndarray, split: np.ndarray
+) -> np.ndarray:
+    """A facility open at no cost and with no load (a cloud region or lease the solver left
+    at 1) is reported closed: the same cost, and no empty "open" site in the report. Facilities
+    that must open stay open."""
+    loaded = np.zeros(data.n_sites, dtype=bool)
+    loaded[data.training.site[train]] = True
+    loaded[data.serving.site[serve > 0]] = True
+    loaded[data.split.site[split > 0]] = True
+    idle = is_open & ~loaded & (data.sites.fixed == 0) & (data.sites.open_lb == 0)
+    return is_open & ~idle
 
 
 @dataclass(frozen=True)
@@ -109,6 +148,7 @@ class Summary:
     open_sites: tuple[str, ...]
     liquid_sites: tuple[str, ...]
     training: dict[str, str]  # cluster id → site id
+    training_choices: dict[str, TrainingChoice]
     serving: tuple[Assignment, ...]
     unserved: dict[str, float]  # region id → unserved share
     sites: tuple[SiteLoad, ...]
@@ -118,41 +158,79 @@ class Summary:
 
 @dataclass(frozen=True)
 class _Active:
-    """The training pairs placed and the serving pairs used, with their shares."""
+    """Which variables carry load: training pairs placed, serving pairs used, splits used."""
 
-    train: np.ndarray  # indices of training pairs placed
-    serve: np.ndarray  # indices of serving pairs with a positive share
-    share: np.ndarray  # their shares
+    train: np.ndarray
+    serve: np.ndarray
+    share: np.ndarray
+    split: np.ndarray
+    split_mw: np.ndarray
 
-    def total(self, training: np.ndarray, serving: np.ndarray) -> float:
-        """Σ over placed training pairs + Σ share × value over used serving pairs."""
-        return float(training[self.train].sum() + (self.share * serving[self.serve]).sum())
+    def total(self, training: np.ndarray, serving: np.ndarray, split: np.ndarray) -> float:
+        """Σ placed training + Σ share × serving value + Σ MW × split value."""
+        return float(
+            training[self.train].sum()
+            + (self.share * serving[self.serve]).sum()
+            + (self.split_mw * split[self.split]).sum()
+        )
+
+    def field(self, data: ModelData, name: str) -> float:
+        return self.total(
+            getattr(data.training, name), getattr(data.serving, name), getattr(data.split, name)
+        )
 
 
 def summarise(data: ModelData, d: Decisions) -> Summary:
     """Decisions, per-site loads, costs and KPIs from rounded decisions (vectorised)."""
-    scenario = data.scenario
-    site_ids = [s.id for s in scenario.sites]
-    region_ids = [r.id for r in scenario.regions]
     active = _Active(
         train=np.flatnonzero(d.train),
         serve=np.flatnonzero(d.serve > 0.0),
         share=d.serve[d.serve > 0.0],
+        split=np.flatnonzero(d.split > 0.0),
+        split_mw=d.split[d.split > 0.0],
     )
-    tr = data.training
+    scenario = data.scenario
+    site_ids = [s.id for s in scenario.sites]
+    region_ids = data.region_ids
+    choices = _training_choices(data, active, site_ids)
+    open_site_idx = sorted(set(data.sites.site[d.open].tolist()))
+    liquid_site_idx = sorted(
+        set(data.sites.site[data.cooling.facility[d.install & data.cooling.liquid]].tolist())
+    )
     return Summary(
-        open_sites=tuple(site_ids[i] for i in np.flatnonzero(d.open).tolist()),
-        liquid_sites=tuple(site_ids[i] for i in np.flatnonzero(d.liquid).tolist()),
-        training={
-            scenario.training[k].id: site_ids[i]
-            for i, k in zip(tr.site[active.train], tr.other[active.train], strict=True)
-        },
+        open_sites=tuple(site_ids[i] for i in open_site_idx),
+        liquid_sites=tuple(site_ids[i] for i in liquid_site_idx),
+        training={cid: c.site for cid, c in choices.items()},
+        training_choices=choices,
         serving=_assignments(data, active, site_ids, region_ids),
         unserved={region_ids[j]: float(d.unserved[j]) for j in np.flatnonzero(d.unserved).tolist()},
-        sites=_site_loads(data, d, active, site_ids),
+        sites=_site_loads(data, d, active, open_site_idx),
         costs=_costs(data, d, active),
-        kpis=_kpis(data, d, active, site_ids),
+        kpis=_kpis(data, d, active, open_site_idx),
     )
+
+
+def _training_choices(
+    data: ModelData, active: _Active, site_ids: list[str]
+) -> dict[str, TrainingChoice]:
+    tr = data.training
+    out = {}
+    for p in active.train.tolist():
+        k, o, f, s = int(tr.other[p]), int(tr.option[p]), int(tr.site[p]), int(tr.tech[p])
+        option = data.training_options[o]
+        out[data.cluster_ids[k]] = TrainingChoice(
+            site=site_ids[int(data.sites.site[f])],
+            financing=str(data.sites.mode[f]),
+            option=option.id,
+            cooling=str(data.cooling.technology[s]),
+            liquid=bool(data.cooling.liquid[s]),
+            it_mw=float(option.it_mw),
+            gpus=option.gpus,
+            rack_density_kw=float(option.rack_density_kw),
+            facility_mw=float(tr.facility_mw[p]),
+            annual_cost_usd=float(tr.cost[p] - tr.latency[p] - tr.pair_cost[p]),
+        )
+    return out
 
 
 def _assignments(
@@ -160,106 +238,194 @@ def _assignments(
 ) -> tuple[Assignment, ...]:
     sv = data.serving
     on = active.serve
+    hardware = data.hardware_ids
     return tuple(
         Assignment(
-            region=region_ids[j], site=site_ids[i], share=float(x), rtt_ms=float(rtt), mw=float(mw)
+            region=region_ids[j],
+            site=site_ids[i],
+            share=float(x),
+            rtt_ms=float(rtt),
+            mw=float(mw),
+            hardware=hardware[h],
+            service_ms=float(service),
+            financing=str(mode),
+            units=float(units),
         )
-        for i, j, x, rtt, mw in zip(
-            sv.site[on].tolist(),
+        for i, j, x, rtt, mw, h, service, mode, units in zip(
+            data.sites.site[sv.site[on]].tolist(),
             sv.other[on].tolist(),
             active.share.tolist(),
             sv.rtt_ms[on].tolist(),
-            (active.share * data.region_demand_mw[sv.other[on]]).tolist(),
+            (active.share * sv.it_mw[on]).tolist(),
+            sv.option[on].tolist(),
+            sv.service_ms[on].tolist(),
+            data.sites.mode[sv.site[on]].tolist(),
+            (active.share * sv.units[on]).tolist(),
             strict=True,
         )
     )
 
 
-def _it_mw_by_site(data: ModelData, active: _Active) -> tuple[np.ndarray, np.ndarray]:
-    """(training IT MW, inference IT MW) per site."""
-    tr, sv = data.training, data.serving
-    n = data.n_sites
-    train_mw = _sum_by(tr.site[active.train], data.cluster_it_mw[tr.other[active.train]], n)
-    inference = active.share * data.region_demand_mw[sv.other[active.serve]]
-    return train_mw, _sum_by(sv.site[active.serve], inference, n)
+def _by_site(data: ModelData, facility: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ of weights grouped by the facility's site, length n_scenario_sites."""
+    return np.bincount(
+        data.sites.site[facility],
+        weights=np.asarray(weights, dtype=float),
+        minlength=len(data.scenario.sites),
+    ).astype(float)
 
 
-def _per_site(data: ModelData, active: _Active, training: np.ndarray, serving: np.ndarray):
-    """Σ per site of a training-pair value (whole) and a serving-pair value × share."""
-    n = data.n_sites
-    out = _sum_by(data.training.site[active.train], training[active.train], n)
-    return out + _sum_by(data.serving.site[active.serve], active.share * serving[active.serve], n)
+def _per_site(data: ModelData, active: _Active, name: str) -> np.ndarray:
+    tr, sv, sp = data.training, data.serving, data.split
+    out = _by_site(data, tr.site[active.train], getattr(tr, name)[active.train])
+    out += _by_site(data, sv.site[active.serve], active.share * getattr(sv, name)[active.serve])
+    return out + _by_site(
+        data, sp.site[active.split], active.split_mw * getattr(sp, name)[active.split]
+    )
 
 
 def _site_loads(
-    data: ModelData, d: Decisions, active: _Active, site_ids: list[str]
+    data: ModelData, d: Decisions, active: _Active, open_site_idx: list[int]
 ) -> tuple[SiteLoad, ...]:
     scenario = data.scenario
     tr, sv = data.training, data.serving
-    train_mw, inf_mw = _it_mw_by_site(data, active)
-    facility = _per_site(data, active, tr.facility_mw, sv.facility_mw)
-    racks = _per_site(data, active, tr.racks, sv.racks)
-    clusters_at: dict[int, list[str]] = {}
-    for i, k in zip(tr.site[active.train].tolist(), tr.other[active.train].tolist(), strict=True):
-        clusters_at.setdefault(i, []).append(scenario.training[k].id)
-    gpu_kw = scenario.inference.gpu_kw
+    train_mw = _by_site(data, tr.site[active.train], tr.it_mw[active.train])
+    inf_mw = _by_site(data, sv.site[active.serve], active.share * sv.it_mw[active.serve])
+    units = _by_site(data, sv.site[active.serve], active.share * sv.units[active.serve])
+    facility = _per_site(data, active, "facility_mw")
+    racks = _per_site(data, active, "racks")
+    clusters_at: dict[int, list[str]] = defaultdict(list)
+    for p in active.train[np.argsort(tr.other[active.train], kind="stable")].tolist():
+        clusters_at[int(data.sites.site[tr.site[p]])].append(data.cluster_ids[int(tr.other[p])])
+    uses = _cooling_uses(data, d, active)
+    hardware_units = _hardware_units(data, active)
+    spend = _site_spend(data, d, active)
+    modes = defaultdict(list)
+    for f in np.flatnonzero(d.open).tolist():
+        modes[int(data.sites.site[f])].append(str(data.sites.mode[f]))
     return tuple(
         SiteLoad(
-            site=site_ids[i],
-            liquid_cooling=bool(d.liquid[i]),
+            site=scenario.sites[i].id,
+            liquid_cooling=any(u.liquid and u.installed for u in uses.get(i, ())),
             training_clusters=tuple(clusters_at.get(i, ())),
             training_mw=float(train_mw[i]),
             inference_mw=float(inf_mw[i]),
-            inference_gpus=float(inf_mw[i] * 1000.0 / gpu_kw),
+            inference_gpus=float(units[i]),
             facility_mw=float(facility[i]),
             racks=float(racks[i]),
+            financing=tuple(modes[i]),
+            cooling=tuple(uses.get(i, ())),
+            hardware_units=hardware_units.get(i, {}),
+            annual_cost_usd=float(spend[i]),
         )
-        for i in np.flatnonzero(d.open).tolist()
+        for i in open_site_idx
     )
+
+
+SPEND_FIELDS = ("build", "cooling_cost", "hardware", "lease", "cloud", "energy", "carbon_cost")
+"""The per-unit cost parts of a variable that are money paid (not λ's penalty or pair costs)."""
+
+
+def _site_spend(data: ModelData, d: Decisions, active: _Active) -> np.ndarray:
+    """Per site: fixed costs of its open facilities and installed cooling, plus the spend of
+    the load placed there."""
+    cool, sites = data.cooling, data.sites
+    out = _by_site(data, np.flatnonzero(d.open), sites.fixed[d.open])
+    installed = np.flatnonzero(d.install)
+    out += _by_site(data, cool.facility[installed], cool.fixed[installed])
+    for name in SPEND_FIELDS:
+        out += _per_site(data, active, name)
+    return out
+
+
+def _cooling_uses(data: ModelData, d: Decisions, active: _Active) -> dict[int, list[CoolingUse]]:
+    """Per site, the IT MW in each installed (or used) cooling option."""
+    cool, tr, sv, sp = data.cooling, data.training, data.serving, data.split
+    training = np.bincount(tr.tech[active.train], tr.it_mw[active.train], minlength=len(cool))
+    inference: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    hardware = data.hardware_ids
+    single = active.serve[sv.tech[active.serve] >= 0]
+    share = d.serve[single]
+    for s, h, mw in zip(sv.tech[single], sv.option[single], share * sv.it_mw[single], strict=True):
+        inference[int(s)][hardware[int(h)]] += float(mw)
+    for v, mw in zip(active.split.tolist(), active.split_mw.tolist(), strict=True):
+        inference[int(sp.tech[v])][hardware[int(sp.option[v])]] += float(mw)
+    out: dict[int, list[CoolingUse]] = defaultdict(list)
+    for s in np.flatnonzero(d.install).tolist():
+        f = int(cool.facility[s])
+        if data.sites.mode[f] == "cloud":
+            continue  # the provider's cooling: nothing to decide or report
+        out[int(data.sites.site[f])].append(
+            CoolingUse(
+                technology=str(cool.technology[s]),
+                financing=str(data.sites.mode[f]),
+                liquid=bool(cool.liquid[s]),
+                installed=True,
+                training_mw=float(training[s]),
+                inference_mw=dict(inference.get(s, {})),
+            )
+        )
+    return out
+
+
+def _hardware_units(data: ModelData, active: _Active) -> dict[int, dict[str, float]]:
+    sv = data.serving
+    out: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    hardware = data.hardware_ids
+    sites = data.sites.site[sv.site[active.serve]]
+    units = active.share * sv.units[active.serve]
+    for i, h, u in zip(
+        sites.tolist(), sv.option[active.serve].tolist(), units.tolist(), strict=True
+    ):
+        out[i][hardware[h]] += u
+    return {i: dict(v) for i, v in out.items()}
 
 
 def _costs(data: ModelData, d: Decisions, active: _Active) -> CostBreakdown:
-    tr, sv = data.training, data.serving
-    no_training_cost = np.zeros(len(tr))
+    sites, cool = data.sites, data.cooling
+    fixed_capital = float(sites.fixed_capital[d.open].sum())
+    cooling_fixed = float(cool.fixed[d.install].sum())
+    cooling_capital = float(cool.fixed_capital[d.install].sum())
     return CostBreakdown(
-        fixed=float(data.sites.fixed_cost[d.open].sum()),
-        liquid_cooling=float(data.sites.liquid_cost[d.liquid].sum()),
-        build=active.total(tr.build, sv.build),
-        energy=active.total(tr.energy, sv.energy),
-        carbon=active.total(tr.carbon_cost, sv.carbon_cost),
-        latency_penalty=active.total(no_training_cost, sv.latency),
-        pair_costs=active.total(no_training_cost, sv.pair_cost),
+        fixed=float(sites.fixed[d.open].sum()),
+        cooling=cooling_fixed + active.field(data, "cooling_cost"),
+        build=active.field(data, "build"),
+        hardware=active.field(data, "hardware"),
+        lease=active.field(data, "lease"),
+        cloud=active.field(data, "cloud"),
+        energy=active.field(data, "energy"),
+        carbon=active.field(data, "carbon_cost"),
+        latency_penalty=active.field(data, "latency"),
+        pair_costs=active.field(data, "pair_cost"),
         unserved=0.0
         if data.unserved_cost is None
         else float((d.unserved * data.unserved_cost).sum()),
+        capital=fixed_capital + cooling_capital + active.field(data, "capital"),
     )
 
 
-def _kpis(data: ModelData, d: Decisions, active: _Active, site_ids: list[str]) -> Kpis:
+def _kpis(data: ModelData, d: Decisions, active: _Active, open_site_idx: list[int]) -> Kpis:
     tr, sv = data.training, data.serving
-    train_mw, inf_mw = _it_mw_by_site(data, active)
-    open_idx = np.flatnonzero(d.open)
+    train_mw = _by_site(data, tr.site[active.train], tr.it_mw[active.train])
+    inf_mw = _by_site(data, sv.site[active.serve], active.share * sv.it_mw[active.serve])
     users = data.region_users[sv.other[active.serve]] * active.share
+    latency = sv.rtt_ms[active.serve] + sv.service_ms[active.serve]
+    site_ids = [s.id for s in data.scenario.sites]
     return Kpis(
-        **rtt_kpis(users, sv.rtt_ms[active.serve]),
+        **rtt_kpis(users, latency),
         training_mw=float(train_mw.sum()),
         inference_mw=float(inf_mw.sum()),
-        facility_mw=float(_per_site(data, active, tr.facility_mw, sv.facility_mw).sum()),
+        facility_mw=float(_per_site(data, active, "facility_mw").sum()),
         served_share=_served_share(data, d),
-        carbon_tonnes_per_year=active.total(tr.carbon_t, sv.carbon_t),
-        open_sites=int(open_idx.size),
-        training_sites=len(np.unique(tr.site[active.train])),
-        mw_by_site={site_ids[i]: float(train_mw[i] + inf_mw[i]) for i in open_idx.tolist()},
+        carbon_tonnes_per_year=active.field(data, "carbon_t"),
+        open_sites=len(open_site_idx),
+        training_sites=len(np.unique(data.sites.site[tr.site[active.train]])),
+        mw_by_site={site_ids[i]: float(train_mw[i] + inf_mw[i]) for i in open_site_idx},
     )
-
-
-def _sum_by(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    """Σ of weights grouped by index, as floats of length n (also when empty)."""
-    return np.bincount(index, weights=np.asarray(weights, dtype=float), minlength=n).astype(float)
 
 
 def rtt_kpis(weights: np.ndarray, rtt_ms: np.ndarray) -> dict[str, float | None]:
-    """Weighted mean and weighted 95th percentile (lower value at the 95 % mark) of RTT."""
+    """Weighted mean and weighted 95th percentile (lower value at the 95 % mark) of latency."""
     total = float(weights.sum())
     if total <= 0:
         return {"weighted_mean_rtt_ms": None, "p95_rtt_ms": None}
@@ -273,7 +439,10 @@ def rtt_kpis(weights: np.ndarray, rtt_ms: np.ndarray) -> dict[str, float | None]
 
 
 def _served_share(data: ModelData, d: Decisions) -> float:
-    demand = float(data.region_demand_mw.sum())
+    demand = float(data.region_work.sum())
     if demand <= 0:
         return 1.0
-    return float(1.0 - np.dot(d.unserved, data.region_demand_mw) / demand)
+    return float(1.0 - np.dot(d.unserved, data.region_work) / demand)
+
+
+__all__ = ["Decisions", "PairArrays", "Summary", "read_decisions", "rtt_kpis", "summarise"]

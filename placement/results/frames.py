@@ -10,18 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from placement.model.economics import (
-    cluster_needs_liquid,
-    cluster_pue,
-    needs_liquid,
-    training_cost_usd_per_year,
-)
 from placement.model.schema import Scenario
 from placement.results.result import (
     COST_COMPONENTS,
     PENALTY_COMPONENTS,
     CostBreakdown,
     PlacementResult,
+    SiteLoad,
 )
 
 if TYPE_CHECKING:
@@ -32,6 +27,11 @@ def _round(value: float, digits: int = 6) -> float:
     return round(float(value), digits)
 
 
+def listing(amounts: dict[str, float], digits: int = 3) -> str:
+    """``"a 12.5; b 3"``: what a cell holds when a site carries several kinds of one thing."""
+    return "; ".join(f"{k} {round(v, digits):g}" for k, v in amounts.items() if v > 1e-9)
+
+
 SITE_COLUMNS = (
     "site",
     "name",
@@ -39,12 +39,15 @@ SITE_COLUMNS = (
     "lat",
     "lon",
     "open",
+    "financing",
+    "cooling",
     "liquid_cooling",
     "liquid_cooled_mw",
     "training_clusters",
     "training_mw",
     "inference_mw",
-    "inference_gpus",
+    "inference_units",
+    "hardware_units",
     "facility_mw",
     "power_mw",
     "power_used_share",
@@ -55,6 +58,18 @@ SITE_COLUMNS = (
     "liquid_pue",
     "liquid_cooling_available",
 )
+"""``cooling`` lists IT MW by technology, ``hardware_units`` units by hardware type; ``pue``,
+``liquid_pue`` and ``liquid_cooling_available`` are the site's own fields (empty where a
+cooling catalogue prices cooling instead)."""
+
+
+def cooling_mw(load: SiteLoad) -> dict[str, float]:
+    """IT MW by cooling technology at one site (technologies under several financings add)."""
+    out: dict[str, float] = {}
+    for use in load.cooling:
+        mw = use.training_mw + sum(use.inference_mw.values())
+        out[use.technology] = out.get(use.technology, 0.0) + mw
+    return out
 
 
 def site_rows(scenario: Scenario, result: PlacementResult) -> list[dict[str, Any]]:
@@ -72,33 +87,44 @@ def site_rows(scenario: Scenario, result: PlacementResult) -> list[dict[str, Any
                 "lat": site.lat,
                 "lon": site.lon,
                 "open": load is not None,
+                "financing": "; ".join(load.financing) if load else "",
+                "cooling": listing(cooling_mw(load)) if load else "",
                 "liquid_cooling": bool(load and load.liquid_cooling),
-                "liquid_cooled_mw": _round(_liquid_mw(scenario, result, site)) if load else 0.0,
+                "liquid_cooled_mw": _round(load.liquid_mw) if load else 0.0,
                 "training_clusters": "; ".join(load.training_clusters) if load else "",
                 "training_mw": _round(load.training_mw) if load else 0.0,
                 "inference_mw": _round(load.inference_mw) if load else 0.0,
-                "inference_gpus": _round(load.inference_gpus, 3) if load else 0.0,
+                "inference_units": _round(load.inference_gpus, 3) if load else 0.0,
+                "hardware_units": listing(load.hardware_units) if load else "",
                 "facility_mw": _round(facility),
-                "power_mw": site.power_mw,
-                "power_used_share": _round(facility / site.power_mw),
+                "power_mw": site.power_mw if site.power_mw is not None else "",
+                "power_used_share": _round(facility / site.power_mw) if site.power_mw else "",
                 "racks": _round(load.racks, 3) if load else 0.0,
-                "energy_price_usd_per_mwh": site.energy_price_usd_per_mwh,
+                "energy_price_usd_per_mwh": _blank(site.energy_price_usd_per_mwh),
                 "carbon_kg_per_mwh": site.carbon_kg_per_mwh,
-                "pue": site.pue,
-                "liquid_pue": site.effective_liquid_pue,
+                "pue": _blank(site.pue),
+                "liquid_pue": _blank(site.effective_liquid_pue),
                 "liquid_cooling_available": site.liquid_cooling_available,
             }
         )
     return rows
 
 
+def _blank(value: float | None) -> float | str:
+    return "" if value is None else value
+
+
 ASSIGNMENT_COLUMNS = (
     "region",
     "region_name",
     "site",
+    "financing",
+    "hardware",
     "share",
     "rtt_ms",
+    "service_ms",
     "mw",
+    "units",
     "population_served",
 )
 
@@ -113,9 +139,13 @@ def assignment_rows(scenario: Scenario, result: PlacementResult) -> list[dict[st
                 "region": a.region,
                 "region_name": (region.name or region.id) if region else "",
                 "site": a.site,
+                "financing": a.financing,
+                "hardware": a.hardware,
                 "share": _round(a.share, 9),
                 "rtt_ms": _round(a.rtt_ms),
+                "service_ms": _round(a.service_ms),
                 "mw": _round(a.mw),
+                "units": _round(a.units, 3),
                 "population_served": _round(a.share * region.population) if region else 0.0,
             }
         )
@@ -125,11 +155,14 @@ def assignment_rows(scenario: Scenario, result: PlacementResult) -> list[dict[st
 TRAINING_COLUMNS = (
     "cluster",
     "name",
+    "option",
     "gpus",
     "it_mw",
     "rack_density_kw",
     "site",
     "site_name",
+    "financing",
+    "cooling",
     "needs_liquid_cooling",
     "pue",
     "facility_mw",
@@ -140,31 +173,33 @@ TRAINING_COLUMNS = (
 
 
 def training_rows(scenario: Scenario, result: PlacementResult) -> list[dict[str, Any]]:
-    """One row per placed training cluster, with the cost of running it where it sits."""
+    """One row per placed training cluster: the option chosen, where, how it is cooled and
+    financed, and what the cluster itself costs per year there (site fixed costs excluded)."""
     sites = {s.id: s for s in scenario.sites}
     rows = []
     for cluster in scenario.training:
-        sid = result.training.get(cluster.id)
-        site = sites.get(sid) if sid else None
-        if site is None:
+        choice = result.training_choices.get(cluster.id)
+        site = sites.get(choice.site) if choice else None
+        if choice is None or site is None:
             continue
-        liquid = cluster_needs_liquid(cluster, site)
-        pue = cluster_pue(cluster, site)
         rows.append(
             {
                 "cluster": cluster.id,
                 "name": cluster.name or cluster.id,
-                "gpus": cluster.gpus,
-                "it_mw": cluster.it_mw,
-                "rack_density_kw": cluster.rack_density_kw,
+                "option": choice.option,
+                "gpus": choice.gpus,
+                "it_mw": choice.it_mw,
+                "rack_density_kw": choice.rack_density_kw,
                 "site": site.id,
                 "site_name": site.name or site.id,
-                "needs_liquid_cooling": liquid,
-                "pue": pue,
-                "facility_mw": _round(pue * cluster.it_mw),
-                "energy_price_usd_per_mwh": site.energy_price_usd_per_mwh,
+                "financing": choice.financing,
+                "cooling": choice.cooling,
+                "needs_liquid_cooling": choice.liquid,
+                "pue": _round(choice.facility_mw / choice.it_mw) if choice.it_mw else "",
+                "facility_mw": _round(choice.facility_mw),
+                "energy_price_usd_per_mwh": _blank(site.energy_price_usd_per_mwh),
                 "carbon_kg_per_mwh": site.carbon_kg_per_mwh,
-                "annual_cost_usd": _round(training_cost_usd_per_year(scenario, cluster, site), 2),
+                "annual_cost_usd": _round(choice.annual_cost_usd, 2),
             }
         )
     return rows
@@ -228,22 +263,6 @@ def cost_rows(result: PlacementResult, scenario: Scenario | None = None) -> list
         }
     )
     return rows
-
-
-def _liquid_mw(scenario: Scenario, result: PlacementResult, site: Any) -> float:
-    """IT MW at the site whose rack density needs liquid cooling there."""
-    load = result.site_load(site.id)
-    if load is None:
-        return 0.0
-    clusters = {c.id: c for c in scenario.training}
-    mw = sum(
-        clusters[c].it_mw
-        for c in load.training_clusters
-        if c in clusters and cluster_needs_liquid(clusters[c], site)
-    )
-    if needs_liquid(scenario.inference.rack_density_kw, site.air_cooling_limit_kw):
-        mw += load.inference_mw
-    return float(mw)
 
 
 FRAME_NAMES = ("sites", "assignments", "training", "costs")

@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from placement.atomic import write_text_atomic
 
@@ -35,44 +35,124 @@ class _Frozen(BaseModel):
 
 
 class Assignment(_Frozen):
-    """Share of a region's inference demand served from one site."""
+    """Share of a region's inference demand served from one site, on one hardware."""
 
     region: str
     site: str
     share: float = Field(description="Share of the region's demand, in [0, 1].")
-    rtt_ms: float
+    rtt_ms: float = Field(description="Network round trip, ms (service time not included).")
     mw: float = Field(description="Inference IT MW this share represents.")
+    hardware: str = Field("gpu", description="Inference hardware it runs on.")
+    service_ms: float = Field(0.0, description="The hardware's service time, ms.")
+    financing: str = Field("build", description="build, lease or cloud.")
+    units: float = Field(0.0, description="Hardware units this share needs.")
+
+    @property
+    def latency_ms(self) -> float:
+        """What the user waits: network RTT + the hardware's service time."""
+        return self.rtt_ms + self.service_ms
+
+
+class CoolingUse(_Frozen):
+    """IT load in one cooling technology at one site (and financing mode)."""
+
+    technology: str
+    financing: str = "build"
+    liquid: bool = False
+    installed: bool = Field(description="Installed (paying its fixed cost) or in use.")
+    training_mw: float = 0.0
+    inference_mw: dict[str, float] = Field(
+        default_factory=dict, description="Inference IT MW by hardware."
+    )
+
+
+class TrainingChoice(_Frozen):
+    """Where and how a training cluster is built."""
+
+    site: str
+    financing: str = "build"
+    option: str = Field(description="The way to build it (the cluster id when it has one).")
+    cooling: str = Field(description="The cooling technology its racks sit in.")
+    liquid: bool = Field(False, description="Whether that technology is liquid cooling.")
+    it_mw: float
+    gpus: int = 0
+    rack_density_kw: float = 0.0
+    facility_mw: float = Field(0.0, description="PUE · IT MW (0 in a cloud region).")
+    annual_cost_usd: float = Field(
+        0.0,
+        description="What the cluster itself costs per year where it sits (build, cooling per "
+        "MW, hardware, lease or cloud, energy, carbon); the site's fixed costs are shared.",
+    )
 
 
 class SiteLoad(_Frozen):
-    """What sits at one open site."""
+    """What sits at one open site (every financing mode open there together)."""
 
     site: str
     liquid_cooling: bool
     training_clusters: tuple[str, ...]
     training_mw: float
     inference_mw: float
-    inference_gpus: float
+    inference_gpus: float = Field(description="Inference hardware units (GPUs, without menus).")
     facility_mw: float = Field(description="Σ PUE · IT MW: the grid draw.")
     racks: float
+    financing: tuple[str, ...] = Field(("build",), description="Financing modes open here.")
+    cooling: tuple[CoolingUse, ...] = Field((), description="IT MW by cooling technology.")
+    hardware_units: dict[str, float] = Field(
+        default_factory=dict, description="Inference hardware units by type."
+    )
+    annual_cost_usd: float = Field(
+        0.0,
+        description="Spend at the site per year: fixed costs of what is open and installed "
+        "there plus the cost of the load it carries (no penalties).",
+    )
+
+    @property
+    def liquid_mw(self) -> float:
+        """IT MW in liquid cooling technologies (only the load that is liquid-cooled)."""
+        return sum(
+            use.training_mw + sum(use.inference_mw.values()) for use in self.cooling if use.liquid
+        )
 
 
 class CostBreakdown(_Frozen):
     """Annual cost by component, USD per year. ``total`` is the objective."""
 
     fixed: float = Field(0.0, description="fixed site cost")
-    liquid_cooling: float = Field(0.0, description="liquid cooling")
+    cooling: float = Field(0.0, description="cooling technologies (fixed and per MW)")
     build: float = Field(0.0, description="build (annualised capital per MW)")
+    hardware: float = Field(0.0, description="IT hardware (annualised capital)")
+    lease: float = Field(0.0, description="colocation lease")
+    cloud: float = Field(0.0, description="cloud instances")
     energy: float = Field(0.0, description="energy")
     carbon: float = Field(0.0, description="carbon")
-    latency_penalty: float = Field(0.0, description="latency penalty")
+    latency_penalty: float = Field(0.0, description="latency penalty (λ-weighted)")
     pair_costs: float = Field(0.0, description="pair costs")
     unserved: float = Field(0.0, description="unserved demand")
+    capital: float = Field(
+        0.0,
+        description="Of the components above, the annualised capital (site, cooling, build and "
+        "hardware capital); not a component itself.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_liquid_cooling(cls, data: Any) -> Any:
+        # results written before cooling menus called the cooling component liquid_cooling
+        if isinstance(data, dict) and "liquid_cooling" in data:
+            data = dict(data)
+            data["cooling"] = data.pop("liquid_cooling") + data.get("cooling", 0.0)
+        return data
 
     @property
     def total(self) -> float:
         """The objective: spend plus the penalties."""
         return sum(getattr(self, name) for name in COST_COMPONENTS)
+
+    @property
+    def liquid_cooling(self) -> float:
+        """The cooling component (its name before cooling menus)."""
+        return self.cooling
 
     @property
     def spend(self) -> float:
@@ -84,27 +164,37 @@ class CostBreakdown(_Frozen):
         """The priced-but-not-paid terms: the λ-weighted latency penalty and unserved demand."""
         return sum(getattr(self, name) for name in PENALTY_COMPONENTS)
 
+    @property
+    def operating(self) -> float:
+        """Annual operating spend: spend that is not annualised capital."""
+        return self.spend - self.capital
+
     @staticmethod
     def label(component: str) -> str:
         """A component's description, for tables and reports."""
         return CostBreakdown.model_fields[component].description or component
 
 
-COST_COMPONENTS: tuple[str, ...] = tuple(CostBreakdown.model_fields)
-"""The cost components, in report order: the fields of :class:`CostBreakdown`."""
+COST_COMPONENTS: tuple[str, ...] = tuple(n for n in CostBreakdown.model_fields if n != "capital")
+"""The cost components, in report order: the fields of :class:`CostBreakdown` that add up to
+the objective (``capital`` is a split of them, not one of them)."""
 PENALTY_COMPONENTS: tuple[str, ...] = ("latency_penalty", "unserved")
 """Components the objective prices but nobody pays: λ · users · RTT, and unserved demand."""
 SPEND_COMPONENTS: tuple[str, ...] = tuple(c for c in COST_COMPONENTS if c not in PENALTY_COMPONENTS)
-"""Components that are money spent: fixed, liquid cooling, build, energy, carbon, pair costs."""
+"""Components that are money spent: capital (site, cooling, build, hardware) and operating."""
 
 
 class Kpis(_Frozen):
     """Key figures of a placement."""
 
     weighted_mean_rtt_ms: float | None = Field(
-        None, description="Population-weighted mean RTT over served demand, ms."
+        None,
+        description="Population-weighted mean latency over served demand, ms: network RTT plus "
+        "the serving hardware's service time (what λ prices and the SLO bounds).",
     )
-    p95_rtt_ms: float | None = Field(None, description="Population-weighted 95th percentile RTT.")
+    p95_rtt_ms: float | None = Field(
+        None, description="Population-weighted 95th percentile of that latency, ms."
+    )
     training_mw: float = 0.0
     inference_mw: float = 0.0
     facility_mw: float = 0.0
@@ -136,6 +226,9 @@ class PlacementResult(_Frozen):
     open_sites: tuple[str, ...] = ()
     liquid_sites: tuple[str, ...] = ()
     training: dict[str, str] = Field(default_factory=dict, description="cluster id → site id.")
+    training_choices: dict[str, TrainingChoice] = Field(
+        default_factory=dict, description="cluster id → site, financing, option and cooling."
+    )
     serving: tuple[Assignment, ...] = ()
     unserved: dict[str, float] = Field(default_factory=dict, description="region → unserved share")
     sites: tuple[SiteLoad, ...] = ()

@@ -168,6 +168,7 @@ def _result(
         open_sites=summary.open_sites,
         liquid_sites=summary.liquid_sites,
         training=summary.training,
+        training_choices=summary.training_choices,
         serving=summary.serving,
         unserved=summary.unserved,
         sites=summary.sites,
