@@ -361,10 +361,15 @@ if __name__ == "__main__":
 
     from placement.batch import solve_portfolio
 
+    import faulthandler
+
     trials, root = int(sys.argv[2]), Path(sys.argv[3])
     pf = t.portfolio()
     report = []
     for trial in range(trials):
+        # a trial that hangs dumps every thread's stack and exits, instead of timing out mute
+        faulthandler.dump_traceback_later(180, exit=True)
+        print(f"trial {trial}", file=sys.stderr, flush=True)
         rng = random.Random(trial)
         victim = rng.randrange(t.CASES)
         plan = {
@@ -382,7 +387,9 @@ if __name__ == "__main__":
         assert killed.attempt == 2, killed.attempt
         assert batch.solved == t.CASES and all(r.attempt <= 2 for r in batch.records.values())
         report.append({**plan, "workers": workers, "attempts": killed.attempt})
-    print(json.dumps(report))
+        faulthandler.cancel_dump_traceback_later()
+    print(json.dumps(report), flush=True)
+    faulthandler.dump_traceback_later(120, exit=True)  # so must leaving the interpreter
 """
 
 
