@@ -338,7 +338,8 @@ def _method_cell(r: Row) -> str:
     if r["status"] == "optimal":
         return f"optimal, {seconds} s"
     if r["status"] == "feasible":
-        return f"{_pct(r.get('gap'))} gap, {seconds} s"
+        gap = r.get("gap")
+        return f"{'no bound' if gap is None else _pct(gap) + ' gap'}, {seconds} s"
     return f"{r['status']}, {seconds} s"
 
 
