@@ -378,3 +378,20 @@ def test_auto_on_orlib_is_proven_by_the_milp(orlib_optima):
     pl.verify(scn, result)
     assert result.method in ("milp", "lp_branch_and_bound")
     assert result.objective == pytest.approx(orlib_optima["cap41"], rel=1e-6)
+
+
+def test_a_stop_request_stops_the_decomposition_with_an_honest_status():
+    from placement.milp import highs
+
+    scn = random_cflp(50, 200, seed=1)
+    highs.request_stop()
+    try:
+        result = pl.solve(scn, method="decomposition", time_limit=60)
+    finally:
+        highs.clear_stop()
+    pl.verify(scn, result)
+    assert result.method == "decomposition"
+    assert "interrupted on request (Ctrl-C)" in result.message
+    assert result.status in (pl.Status.FEASIBLE, pl.Status.NO_SOLUTION)
+    if result.status is pl.Status.FEASIBLE:
+        assert result.bound is None or result.bound <= result.objective

@@ -23,6 +23,7 @@ from placement.milp import highs
 from placement.milp.solution import Termination
 
 HARD = random_cflp(50, 200, seed=1)  # HiGHS needs seconds to prove it; finds incumbents fast
+# (method="milp" below: auto solves a location model this size by the decomposition)
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def at_first_incumbent(monkeypatch):
 
 def test_a_stop_request_returns_the_best_placement_so_far_with_its_gap(at_first_incumbent):
     at_first_incumbent(highs.request_stop)
-    result = pl.solve(HARD, lp_nodes=0, time_limit=60)
+    result = pl.solve(HARD, lp_nodes=0, time_limit=60, method="milp")
     assert result.status is pl.Status.FEASIBLE
     assert result.message.startswith("interrupted on request (Ctrl-C)")
     assert result.bound is not None and 0 < result.gap < 1
@@ -59,7 +60,7 @@ def test_a_stop_requested_before_the_solve_returns_no_solution_at_once():
     highs.request_stop()
     try:
         started = time.perf_counter()
-        result = pl.solve(HARD, time_limit=60)
+        result = pl.solve(HARD, time_limit=60, method="milp")
     finally:
         highs.clear_stop()
     assert result.status is pl.Status.NO_SOLUTION
@@ -105,7 +106,19 @@ def test_cli_ctrl_c_writes_the_best_placement_and_exits_130(tmp_path, capsys, at
     HARD.to_file(scenario)
     out = tmp_path / "out"
     at_first_incumbent(lambda: os.kill(os.getpid(), signal.SIGINT))  # a real SIGINT
-    code = main(["solve", str(scenario), "--out", str(out), "--no-map", "--lp-nodes", "0"])
+    code = main(
+        [
+            "solve",
+            str(scenario),
+            "--out",
+            str(out),
+            "--no-map",
+            "--lp-nodes",
+            "0",
+            "--method",
+            "milp",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 130, captured.err
     assert "interrupted: wrote the best placement found so far (feasible" in captured.err
@@ -154,6 +167,8 @@ def test_ctrl_c_from_outside_a_running_placement_solve(tmp_path):
             "--no-map",
             "--lp-nodes",
             "0",
+            "--method",
+            "milp",
             "--time-limit",
             "300",
         ],

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from placement.decomposition.relaxation import Evaluator, Fixings, SubSolution
+from placement.milp.highs import stop_requested
 
 RED_STEPS = 20
 THETA_GROWTH = 1.1
@@ -104,7 +105,7 @@ def ascend(
         if stop is not None and best.bound >= stop:
             status = "pruned"
             break
-        if deadline is not None and time.perf_counter() > deadline:
+        if (deadline is not None and time.perf_counter() > deadline) or stop_requested():
             status = "deadline"
             break
         g_lam = _projected(g_avg, best_lam, nonneg)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
-from placement.milp.highs import _new_highs
+from placement.milp.highs import _new_highs, stop_requested
 from placement.milp.linear_model import LinearModel
 
 MAX_VALUE_SCALING = 4  # HiGHS simplex_scale_strategy: much faster on placement LPs
@@ -78,14 +78,13 @@ def solve(
         solution.col_value = np.asarray(start, dtype=float)
         solution.value_valid = True
         h.setSolution(solution)
-    if deadline is not None:
 
-        def stop(event) -> None:
-            if time.perf_counter() > deadline:
-                event.interrupt()
+    def stop(event) -> None:
+        if (deadline is not None and time.perf_counter() > deadline) or stop_requested():
+            event.interrupt()
 
-        h.cbMipInterrupt.subscribe(stop)
-        h.cbSimplexInterrupt.subscribe(stop)
+    h.cbMipInterrupt.subscribe(stop)
+    h.cbSimplexInterrupt.subscribe(stop)
     try:
         h.run()
     except Exception as exc:  # HiGHS refused the model

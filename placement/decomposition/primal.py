@@ -24,6 +24,7 @@ import numpy as np
 from placement.decomposition import highs
 from placement.decomposition.classic import Classic, Decisions
 from placement.formulations import build
+from placement.milp.highs import stop_requested
 from placement.model.data import ModelData, PairArrays
 from placement.results.decode import read_decisions, summarise
 
@@ -591,7 +592,7 @@ class LocalSearch:
         evaluations = 1
         improved = math.isfinite(best)
         while improved and evaluations < max_evaluations:
-            if deadline is not None and time.perf_counter() > deadline:
+            if (deadline is not None and time.perf_counter() > deadline) or stop_requested():
                 break
             improved = False
             value = prices_to_values(primal.prices())

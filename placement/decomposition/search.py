@@ -38,6 +38,7 @@ from placement.decomposition.relaxation import (
     SubSolution,
     covering_knapsack,
 )
+from placement.milp.highs import stop_requested
 
 ROOT_ITERATIONS = 3000
 ROOT_PATIENCE = 100
@@ -191,6 +192,9 @@ class Search:
         self.stats.local_search_seconds += time.perf_counter() - started
 
     def time_left(self) -> float:
+        """Seconds to the deadline; 0 once a stop was requested (Ctrl-C)."""
+        if stop_requested():
+            return 0.0
         return math.inf if self.deadline is None else self.deadline - time.perf_counter()
 
     # ------------------------------------------------------------------ heuristics

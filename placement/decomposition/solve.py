@@ -12,6 +12,7 @@ import numpy as np
 from placement.decomposition.classic import classic_view, unsupported
 from placement.decomposition.relaxation import Relaxation, build_relaxation
 from placement.decomposition.search import Search
+from placement.milp.highs import stop_requested
 from placement.model.data import ModelData
 from placement.results.decode import Decisions
 
@@ -134,14 +135,14 @@ def _outcome(search: Search, setup: float, total: float, gap: float) -> Decompos
             None,
             bound if math.isfinite(bound) else None,
             None,
-            "no feasible solution found in the time limit; " + how,
+            f"{_stopped()} before any solution was found; " + how,
             stats,
         )
     objective = search.upper
     bound = min(search.bound, objective)
     rel_gap = max(0.0, objective - bound) / max(abs(objective), 1e-9)
     status = "optimal" if rel_gap <= gap + 1e-12 else "feasible"
-    verdict = "proven within the gap" if status == "optimal" else "time limit reached"
+    verdict = "proven within the gap" if status == "optimal" else _stopped()
     return DecompositionOutcome(
         status,
         model_decisions(search),
@@ -151,3 +152,7 @@ def _outcome(search: Search, setup: float, total: float, gap: float) -> Decompos
         f"{verdict}: {how}",
         stats,
     )
+
+
+def _stopped() -> str:
+    return "interrupted on request (Ctrl-C)" if stop_requested() else "stopped at the time limit"
