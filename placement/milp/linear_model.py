@@ -130,6 +130,49 @@ class LinearModel:
         self._name_block(self.row_blocks, Block(name, start, self.num_rows, labels))
         return np.arange(start, self.num_rows, dtype=np.int64)
 
+    def add_to_rows(self, row: np.ndarray, col: np.ndarray, val: np.ndarray | float) -> None:
+        """Add coefficients ``val`` of columns ``col`` to rows ``row`` that already exist
+        (absolute row indices): how an add-on family of variables joins existing rows."""
+        row = np.asarray(row, dtype=np.int64)
+        col = np.asarray(col, dtype=np.int64)
+        if row.shape != col.shape:
+            raise ValueError("add_to_rows: row and col arrays differ in shape")
+        if row.size == 0:
+            return
+        if row.min() < 0 or row.max() >= self.num_rows:
+            raise ValueError(f"add_to_rows: rows must be in [0, {self.num_rows})")
+        if col.min() < 0 or col.max() >= self.num_vars:
+            raise ValueError(f"add_to_rows: columns must be in [0, {self.num_vars})")
+        self._rows.append(row)
+        self._cols.append(col)
+        self._vals.append(np.broadcast_to(np.asarray(val, dtype=float), row.shape).copy())
+
+    def set_objective(self, cost: np.ndarray) -> None:
+        """Replace the objective vector (one cost per variable)."""
+        cost = np.asarray(cost, dtype=float)
+        if cost.shape != (self.num_vars,):
+            raise ValueError(f"set_objective: expected {self.num_vars} costs, got {cost.shape}")
+        self._obj = [cost.copy()]
+
+    def copy(self) -> LinearModel:
+        """A copy to which variables and rows can be added without changing this model (the
+        blocks' arrays are shared: they are never modified in place)."""
+        return LinearModel(
+            _var_lb=list(self._var_lb),
+            _var_ub=list(self._var_ub),
+            _var_int=list(self._var_int),
+            _obj=list(self._obj),
+            _row_lb=list(self._row_lb),
+            _row_ub=list(self._row_ub),
+            _rows=list(self._rows),
+            _cols=list(self._cols),
+            _vals=list(self._vals),
+            num_vars=self.num_vars,
+            num_rows=self.num_rows,
+            var_blocks=dict(self.var_blocks),
+            row_blocks=dict(self.row_blocks),
+        )
+
     @staticmethod
     def _name_block(blocks: dict[str, Block], block: Block) -> None:
         if block.name in blocks:

@@ -12,7 +12,9 @@ import numpy as np
 from placement.model import economics
 from placement.model.data import ModelData
 from placement.model.latency import nearest_rtt_ms
+from placement.model.resilience import cannot_be_covered_twice
 from placement.model.schema import Scenario, TrainingCluster
+from placement.model.soft_rules import soft_power_price
 
 
 def diagnose(data: ModelData, *, single_source: bool = False) -> list[str]:
@@ -25,6 +27,11 @@ def diagnose(data: ModelData, *, single_source: bool = False) -> list[str]:
     messages += _capacity_shortfall(scenario, data)
     messages += _liquid_shortfall(scenario, data)
     messages += _rule_conflicts(scenario, data, single_source)
+    if data.failures is not None and data.unserved_cost is None:
+        soft_power = soft_power_price(scenario) is not None
+        messages += cannot_be_covered_twice(
+            scenario, data.offer, data.failures, data.region_work, soft_power
+        )
     return messages
 
 
