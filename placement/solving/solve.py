@@ -23,7 +23,7 @@ from placement.model.diagnose import diagnose
 from placement.model.schema import Scenario
 from placement.results.decode import read_decisions, summarise
 from placement.results.result import PlacementResult, Status
-from placement.solving import methods
+from placement.solving import methods, resilience
 from placement.solving.options import DEFAULT_GAP, DEFAULT_TIME_LIMIT, SolveOptions
 
 SOLVERS = backends.SOLVERS
@@ -117,8 +117,8 @@ def _solve(
         f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
     )
     deadline = None if options.time_limit is None else started + options.time_limit
-    outcome = methods.run(built, options, deadline=deadline, progress=say)
-    return _result(scenario, data, built, options, outcome, build_seconds, say)
+    outcome, cut_log = resilience.run(built, data, options, deadline=deadline, progress=say)
+    return _result(scenario, data, built, options, outcome, build_seconds, say, cut_log)
 
 
 def _result(
@@ -129,6 +129,7 @@ def _result(
     outcome: methods.Outcome,
     build_seconds: float,
     say: Progress,
+    cut_log: resilience.CutLog | None = None,
 ) -> PlacementResult:
     raw = outcome.raw
     common = {
@@ -149,7 +150,12 @@ def _result(
             diagnosis=_infeasible_rows(built, say) if infeasible else (),
             **common,
         )
-    summary = summarise(data, read_decisions(built, data, raw.values))
+    summary = summarise(
+        data,
+        read_decisions(built, data, raw.values),
+        rounds=cut_log.rounds if cut_log else 0,
+        cuts=cut_log.cuts if cut_log else 0,
+    )
     objective = summary.costs.total
     result_gap = _relative_gap(objective, raw.bound)
     proven = raw.termination is Termination.OPTIMAL or (
@@ -172,6 +178,8 @@ def _result(
         sites=summary.sites,
         costs=summary.costs,
         kpis=summary.kpis,
+        site_loss=summary.site_loss,
+        violations=summary.violations,
         **common,
     )
 
