@@ -96,9 +96,9 @@ def add_material_use(model: LinearModel, data: ModelData, cols: Columns) -> None
     )
 
 
-def add_cost_budget(model: LinearModel, budget: float) -> None:
-    """(11c) Σ c x ≤ budget over every column with a cost."""
-    cost = model.objective
+def add_cost_budget(model: LinearModel, budget: float, cost: np.ndarray) -> None:
+    """(11c) Σ c x ≤ budget over every column with a cost (``cost``: the model's original
+    objective, one entry per column it had)."""
     priced = np.flatnonzero(cost != 0)
     model.add_rows("alternative_budget", 1, np.zeros(priced.size), priced, cost[priced], ub=budget)
 
@@ -108,12 +108,13 @@ def add_diversity(
     data: ModelData,
     cols: Columns,
     earlier: list[np.ndarray],
+    cost: np.ndarray,
     scale: float,
     name: str,
 ) -> None:
     """(11d): a new t with t ≤ d_m(open) for each earlier plan m, and the objective
-    max t − c x / scale (``scale`` = 2 (1 + p) |z₁|) over the model's original costs."""
-    cost = model.objective
+    max t − c x / scale (``scale`` = 2 (1 + p) |z₁|) over the original costs ``cost`` (one per
+    column the model had before the search; columns added since cost nothing)."""
     t = model.add_vars(f"{name}_distance", 1, lb=1.0, ub=float(data.n_sites), integer=True)
     free = np.flatnonzero(free_facilities(data))
     rows, columns, values, upper = [], [], [], []
@@ -131,5 +132,7 @@ def add_diversity(
         np.concatenate(values),
         ub=np.array(upper),
     )
-    objective = np.concatenate([cost[: t[0]] / scale, [-1.0]])
-    model.set_objective(np.concatenate([objective, np.zeros(model.num_vars - t[0] - 1)]))
+    objective = np.zeros(model.num_vars)
+    objective[: cost.size] = cost / scale
+    objective[t[0]] = -1.0
+    model.set_objective(objective)

@@ -110,3 +110,29 @@ class TrainingSplit(_Frozen):
     interconnect_usd_per_year: NonNegative = Field(
         description="Interconnect cost per site beyond the first, USD per year."
     )
+
+
+def menu_notes(scenario: Any) -> list[str]:
+    """Where a decision menu does not carry through an add-on the scenario uses, said plainly
+    (the result's message carries these, so nothing is left out silently)."""
+    notes = []
+    modes = {m for s in scenario.sites for m in s.financing}
+    rules = scenario.rules
+    if rules.resilience is not None and scenario.training:
+        notes.append(
+            "N-1 protects inference capacity only: training clusters are not duplicated (a job "
+            "lost with its site restarts from its checkpoint)"
+        )
+    soft = rules.soft
+    if soft is not None and soft.power_usd_per_mw_year is not None and modes & {"lease", "cloud"}:
+        notes.append(
+            "the soft power cap relaxes built sites' grid power only; lease capacity and cloud "
+            "quotas stay hard"
+        )
+    split = [c.id for c in scenario.training if c.split is not None]
+    if split and "cloud" in modes:
+        notes.append(
+            f"split training ({', '.join(split)}) runs its parts at built or leased sites only; "
+            "in a cloud region a cluster is placed whole"
+        )
+    return notes

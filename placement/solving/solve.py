@@ -20,10 +20,13 @@ from placement.milp import backends, export
 from placement.milp.solution import RawSolution, Termination
 from placement.model.data import ModelData, build_model_data
 from placement.model.diagnose import diagnose
+from placement.model.planning import menu_notes
 from placement.model.schema import Scenario
+from placement.results.alternatives import Alternatives
 from placement.results.decode import read_decisions, summarise
 from placement.results.result import PlacementResult, Status
 from placement.solving import methods, resilience
+from placement.solving.compare import comparisons
 from placement.solving.options import DEFAULT_GAP, DEFAULT_TIME_LIMIT, SolveOptions
 
 SOLVERS = backends.SOLVERS
@@ -58,7 +61,10 @@ def solve(
     options: SolveOptions | None = None,
     progress: Progress | None = None,
     customise: Customise | None = None,
-) -> PlacementResult:
+    alternatives: int | None = None,
+    within: float | None = None,
+    compare: bool = True,
+) -> PlacementResult | Alternatives:
     """Place training and inference for ``scenario`` and prove the gap.
 
     The solve options (:class:`~placement.solving.options.SolveOptions`, which documents each)
@@ -69,6 +75,14 @@ def solve(
         customise: called as ``customise(built, data)`` after the formulation is built, to add
             rows or change bounds (e.g. an ε-constraint on weighted RTT for a Pareto frontier).
             What it adds is *not* known to :func:`placement.verify`.
+        alternatives: return :class:`~placement.results.alternatives.Alternatives` with this
+            many plans instead of one result: the N best distinct facility selections, or with
+            ``within`` the plans within that relative cost of the optimum that differ most
+            (see :mod:`placement.solving.alternatives`); each plan is verified.
+        within: with ``alternatives``, the cost budget relative to the optimum (0.05: 5 %).
+        compare: when the scenario uses an add-on (N-1, soft rules, split training), solve it
+            again without each one used and list what it cost or bought in
+            ``result.comparisons`` (:mod:`placement.solving.compare`); one more solve each.
     """
     keywords = SolveOptions(
         formulation=formulation,
@@ -86,7 +100,17 @@ def solve(
             "pass the solve options either as keywords or as options=SolveOptions(...), not both"
         )
     scenario = Scenario.coerce(scenario)  # a networkx graph (Scenario.to_graph's shape) works too
-    return _solve(scenario, options or keywords, progress or (lambda _msg: None), customise)
+    chosen, say = options or keywords, progress or (lambda _msg: None)
+    if alternatives is not None or within is not None:
+        from placement.solving.alternatives import solve_alternatives
+
+        return solve_alternatives(scenario, chosen, alternatives, within, say, customise)
+    result = _solve(scenario, chosen, say, customise)
+    if compare:
+        found = comparisons(scenario, result, lambda s: _solve(s, chosen, say, customise))
+        if found:
+            result = result.model_copy(update={"comparisons": found})
+    return result
 
 
 def _solve(
@@ -165,7 +189,7 @@ def _result(
     say(f"{status.value}: {objective:,.0f} USD per year, gap {_format_gap(result_gap)}")
     return PlacementResult(
         status=status,
-        message=raw.detail,
+        message="; ".join(m for m in (raw.detail, *menu_notes(scenario)) if m),
         objective=objective,
         bound=raw.bound,
         gap=result_gap,

@@ -1,0 +1,187 @@
+"""N-1 (rules.resilience): surviving the loss of any one open site, worked out by hand.
+
+RTTs (default network: 1.7 ms base, route factor 1.87, 204 km/ms): NYC–PHL 4.08 ms,
+NYC–BOS 7.32 ms, PHL–BOS 9.69 ms, Chicago > 19 ms from all of them. Hand sites cost nothing
+but what each test states; 1 MW of IT load at PUE 1 is the default GPU's work in MW.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import region, scenario, site, solve_verified
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import placement as pl
+from placement.datasets.synthetic import random_ai_scenario
+from placement.model.resilience import FailureGraph, failure_flows
+
+NYC, PHL, BOS, CHI = (40.71, -74.01), (39.95, -75.17), (42.36, -71.06), (41.88, -87.63)
+H = 8760.0
+BUILD = 1e5  # USD per MW-year of IT load, at every hand site
+
+
+def _installed_mw(res: pl.PlacementResult) -> dict[str, float]:
+    """IT MW installed per site: inference served plus spare."""
+    out = {}
+    for load in res.sites:
+        out[load.site] = load.inference_mw + sum(s.it_mw for s in load.spare)
+    return out
+
+
+def _spare_mw(res: pl.PlacementResult) -> dict[str, float]:
+    return {load.site: sum(s.it_mw for s in load.spare) for load in res.sites}
+
+
+def _two_regions(**rules) -> pl.Scenario:
+    common = {"build_cost_usd_per_mw_year": BUILD, "energy_price_usd_per_mwh": 50.0}
+    return scenario(
+        sites=[
+            site("nyc", *NYC, fixed_cost_usd_per_year=1e6, **common),
+            site("phl", *PHL, fixed_cost_usd_per_year=2e6, **common),
+            site("chi", *CHI, fixed_cost_usd_per_year=0.5e6, **common),
+        ],
+        regions=[
+            region("nyc", *NYC, population=1e6, demand_mw=10.0, slo_ms=10.0),
+            region("bos", *BOS, population=1e6, demand_mw=5.0, slo_ms=10.0),
+        ],
+        rules=rules,
+    )
+
+
+def test_n1_opens_a_second_site_with_the_whole_demand_installed_at_each():
+    """One site serves both regions (2.5e6 + energy); losing it loses everything, so N-1 opens
+    the second site within 10 ms of both (phl; chi is too far) and installs all 15 MW at each:
+    3e6 fixed + 30 MW · 1e5. Spare draws no energy: the energy bill is the same."""
+    plain = solve_verified(_two_regions())
+    n1 = solve_verified(_two_regions(resilience=True))
+    energy = 15.0 * H * 50.0
+    assert plain.open_sites == ("nyc",)
+    assert plain.objective == pytest.approx(1e6 + 15 * BUILD + energy, rel=1e-9)
+    assert n1.status is pl.Status.OPTIMAL
+    assert n1.open_sites == ("nyc", "phl")
+    assert n1.objective == pytest.approx(3e6 + 30 * BUILD + energy, rel=1e-9)
+    assert _installed_mw(n1) == pytest.approx({"nyc": 15.0, "phl": 15.0}, rel=1e-9)
+    assert sum(_spare_mw(n1).values()) == pytest.approx(15.0, rel=1e-9)
+    assert n1.site_loss is not None and n1.site_loss.covered
+    assert {f.site for f in n1.site_loss.failures} == {"nyc", "phl"}
+    # the cost of resilience, with vs without
+    (comparison,) = [c for c in n1.comparisons if c.feature == "resilience"]
+    assert comparison.objective == pytest.approx(plain.objective, rel=1e-9)
+    assert comparison.difference == pytest.approx(2e6 + 15 * BUILD, rel=1e-9)  # phl + spare
+
+
+def _neighbours(degraded: float | None, phl_power: float = 1000.0) -> pl.Scenario:
+    """Regions at NYC and PHL with a 3 ms SLO: each is served by its own site only (4.08 ms to
+    the other), so both sites open anyway. A degraded SLO of 5 ms lets each cover the other."""
+    resilience = {} if degraded is None else {"degraded_slo_ms": degraded}
+    return scenario(
+        sites=[
+            site("nyc", *NYC, fixed_cost_usd_per_year=1e6, build_cost_usd_per_mw_year=BUILD),
+            site(
+                "phl",
+                *PHL,
+                fixed_cost_usd_per_year=1e6,
+                build_cost_usd_per_mw_year=BUILD,
+                power_mw=phl_power,
+            ),
+        ],
+        regions=[
+            region("nyc", *NYC, population=1e6, demand_mw=10.0, slo_ms=3.0),
+            region("phl", *PHL, population=1e6, demand_mw=4.0, slo_ms=3.0),
+        ],
+        rules={"resilience": resilience},
+    )
+
+
+def test_n1_adds_spare_exactly_where_the_max_flow_needs_it():
+    """nyc failing needs 10 MW more at phl, phl failing 4 MW more at nyc: spare 10 at phl
+    and 4 at nyc, 14 MW · 1e5 on top of the 2e6 + 14 MW · 1e5 without N-1."""
+    res = solve_verified(_neighbours(5.0))
+    assert res.open_sites == ("nyc", "phl")
+    assert _spare_mw(res) == pytest.approx({"nyc": 4.0, "phl": 10.0}, rel=1e-9)
+    assert res.objective == pytest.approx(2e6 + 28 * BUILD, rel=1e-9)
+    assert res.site_loss.degraded_slo_ms == 5.0
+    demands = {f.demand for f in res.site_loss.failures}
+    assert len(demands) == 1  # every failure re-serves all 14 MW of demand
+    for failure in res.site_loss.failures:
+        assert failure.covered == pytest.approx(failure.demand, rel=1e-9)
+
+
+def test_verify_finds_a_failure_the_spare_cannot_cover():
+    """Take away phl's spare: the max-flow in verify finds that nyc's failure is not covered."""
+    scn = _neighbours(5.0)
+    res = solve_verified(scn)
+    sites = tuple(
+        load.model_copy(update={"spare": ()}) if load.site == "phl" else load for load in res.sites
+    )
+    broken = res.model_copy(update={"sites": sites})
+    with pytest.raises(pl.VerificationError, match="if 'nyc' fails"):
+        pl.verify(scn, broken)
+
+
+def test_a_region_only_one_site_reaches_is_diagnosed_by_name():
+    """Without a degraded SLO each region sees one site: N-1 cannot hold, and the diagnosis
+    names the region that cannot be covered twice."""
+    res = pl.solve(_neighbours(None))
+    assert res.status is pl.Status.INFEASIBLE
+    assert "region 'nyc' cannot be covered twice" in res.message
+    assert "only site 'nyc'" in res.message
+    assert any("region 'phl' cannot be covered twice" in d for d in res.diagnosis)
+    pl.verify(_neighbours(None), res)
+
+
+def test_too_little_power_elsewhere_is_diagnosed_with_the_shortfall():
+    """phl can hold 8 MW: when nyc fails its 10 MW region cannot move there."""
+    res = pl.solve(_neighbours(5.0, phl_power=8.0))
+    assert res.status is pl.Status.INFEASIBLE
+    assert "region 'nyc' cannot be covered twice" in res.message
+    assert "without site 'nyc'" in res.message
+
+
+def test_failure_flows_on_a_hand_graph():
+    """Two nodes at sites 0 and 1 (capacities 3 and 5), two regions (demands 4 and 2); node 0
+    reaches both regions, node 1 only region 1. Site 0 failing: 2 of 6 flows (region 0 sees
+    nothing, its Hall set {0} is short); site 1 failing: node 0 carries 3 of 6."""
+    import scipy.sparse
+
+    graph = FailureGraph(
+        facility=np.array([0, 1]),
+        hardware=np.array([0, 0]),
+        site=np.array([0, 1]),
+        adjacency=scipy.sparse.csr_matrix(np.array([[1, 1], [0, 1]], dtype=np.int8)),
+        failure_slo_ms=np.array([np.inf, np.inf]),
+        degraded_slo_ms=None,
+    )
+    flows = failure_flows(graph, np.array([3.0, 5.0]), np.array([4.0, 2.0]), np.array([0, 1]))
+    assert [f.flow for f in flows] == pytest.approx([2.0, 3.0], rel=1e-9)
+    assert [f.demand for f in flows] == [6.0, 6.0]
+    assert [t.tolist() for t in flows[0].deficient] == [[0]]
+    assert [sorted(t.tolist()) for t in flows[1].deficient] == [[0, 1]]
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, database=None)
+@given(
+    st.integers(min_value=3, max_value=6),
+    st.integers(min_value=4, max_value=16),
+    st.integers(min_value=0, max_value=2),
+    st.integers(min_value=0, max_value=10_000),
+    st.sampled_from([None, 80.0]),
+)
+def test_every_n1_answer_survives_every_failure(n_sites, n_regions, n_clusters, seed, degraded):
+    """Random scenarios with N-1: each answer passes verify (its max-flow check included) and
+    costs at least the answer without N-1; an infeasible one is diagnosed, naming a region."""
+    base = random_ai_scenario(n_sites, n_regions, n_clusters, seed, slo_ms=50.0)
+    resilience = pl.Resilience(degraded_slo_ms=degraded)
+    rules = base.rules.model_copy(update={"resilience": resilience})
+    scn = base.model_copy(update={"rules": rules})
+    res = solve_verified(scn, gap=1e-7)
+    if res.status is pl.Status.INFEASIBLE:
+        assert "cannot be covered twice" in res.message or res.diagnosis
+        return
+    assert res.status is pl.Status.OPTIMAL
+    assert res.site_loss is not None and res.site_loss.covered
+    assert len(res.site_loss.failures) == len(res.open_sites)
+    plain = solve_verified(base, gap=1e-7)
+    assert res.objective >= plain.objective * (1 - 2e-7)
