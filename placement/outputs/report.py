@@ -29,6 +29,7 @@ from rich.text import Text
 
 from placement.model.data import ModelData, build_model_data
 from placement.model.schema import Scenario, Site
+from placement.outputs.addons_report import addon_sections
 from placement.results.explain import explain_inference, explain_training
 from placement.results.result import (
     PENALTY_COMPONENTS,
@@ -83,6 +84,7 @@ def summary_renderables(
     parts.append(_sites_table(scenario, result))
     if scenario.regions:
         parts.append(_latency(scenario, result))
+    parts += addon_sections(result)
     parts.append(_costs_table(result, scenario))
     return parts
 

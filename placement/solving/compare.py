@@ -38,7 +38,7 @@ def comparisons(scenario: Scenario, result: PlacementResult, solve_one: SolveOne
         out.append(
             _compare(
                 "resilience",
-                "without N-1: no spare capacity, no site-loss cuts (the cost of resilience)",
+                "the plan without N-1 (no spare capacity)",
                 result.objective,
                 solve_one(plain),
             )
@@ -53,7 +53,7 @@ def comparisons(scenario: Scenario, result: PlacementResult, solve_one: SolveOne
         out.append(
             _compare(
                 f"soft:{rule}",
-                f"with the {rule.replace('_', ' ')} rule hard (what the violation bought)",
+                f"the plan with the {rule.replace('_', ' ')} rule hard",
                 result.objective - penalty,
                 solve_one(hard),
             )
@@ -67,7 +67,7 @@ def comparisons(scenario: Scenario, result: PlacementResult, solve_one: SolveOne
         out.append(
             _compare(
                 f"split:{cid}",
-                f"training cluster {cid!r} whole at one site (what splitting saved)",
+                f"the plan with {cid!r} whole at one site",
                 result.objective,
                 solve_one(_validated(scenario, training=whole)),
             )
