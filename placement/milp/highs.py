@@ -17,12 +17,18 @@ option reaches only the LPs solved here, which is why the LP branch and bound ex
 
 Time: each solve gets ``SolveParams.seconds_left()`` as HiGHS's time limit, and an interrupt
 callback (simplex, IPM and MIP) stops it at the deadline too.
+
+Stopping on request: :func:`request_stop` sets a process-wide flag that the same callback
+checks, so a running solve stops at its next callback (and a later one at once) with the
+termination ``interrupted`` and the best solution found so far, if any, with its bound. Only
+the command line sets it, from its Ctrl-C handler during a solve; :func:`clear_stop` resets it.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -50,6 +56,24 @@ _LIMIT_STATUSES = {
 }
 _INFEASIBLE_STATUSES = {_STATUS.kInfeasible, _STATUS.kUnboundedOrInfeasible}
 _FEASIBLE_SOLUTION = 2  # HiGHS kSolutionStatusFeasible
+_STOP = threading.Event()
+_INTERRUPTED = "interrupted on request (Ctrl-C)"
+
+
+def request_stop() -> None:
+    """Ask the running HiGHS solve (and any later one, until :func:`clear_stop`) to stop and
+    return its best solution so far; safe to call from a signal handler or another thread."""
+    _STOP.set()
+
+
+def clear_stop() -> None:
+    """Forget a stop request (the next solve runs normally)."""
+    _STOP.clear()
+
+
+def stop_requested() -> bool:
+    """Whether :func:`request_stop` was called since the last :func:`clear_stop`."""
+    return _STOP.is_set()
 
 
 class HighsSolver:
@@ -92,6 +116,10 @@ class HighsSolver:
     ) -> RawSolution:
         """The MILP under the current bounds, from ``start`` (a full value vector) if given."""
         self._set_relaxed(False)
+        # Without this, a MIP solved after an LP on the same instance can report its optimal
+        # objective but return another, worse incumbent's values (HiGHS 1.16; found by
+        # benchmarks/volume.py, seed 737: 0.52 % apart). The model and options stay.
+        self.highs.clearSolver()
         if start is not None:
             ok = self.highs.setSolution(
                 self.num_vars,
@@ -183,9 +211,12 @@ class HighsSolver:
 
     def _interrupt_at_deadline(self, event: highspy.cb.HighsCallbackEvent) -> None:
         # set the flag both ways: HiGHS keeps it from one run to the next
-        event.interrupt(self._deadline is not None and time.perf_counter() >= self._deadline)
+        late = self._deadline is not None and time.perf_counter() >= self._deadline
+        event.interrupt(late or _STOP.is_set())
 
     def _run(self, params: SolveParams, *, relaxed: bool) -> RawSolution:
+        if _STOP.is_set():  # asked to stop before this solve began
+            return RawSolution(Termination.INTERRUPTED, _INTERRUPTED, None, None, None, 0.0)
         self._configure(params)
         _use_threads(self.highs, params.threads)
         left = params.seconds_left()
@@ -220,6 +251,8 @@ class HighsSolver:
             detail = "" if relaxed else f"proved by HiGHS branch and cut ({_nodes(info)})"
         elif status in _INFEASIBLE_STATUSES:
             termination, detail, values, objective = Termination.INFEASIBLE, "", None, None
+        elif status in _LIMIT_STATUSES and _STOP.is_set():
+            termination, detail = Termination.INTERRUPTED, _INTERRUPTED
         elif status in _LIMIT_STATUSES:
             termination = Termination.FEASIBLE if has_values else Termination.NO_SOLUTION
             detail = f"HiGHS stopped: {name}"
