@@ -185,3 +185,12 @@ def test_every_n1_answer_survives_every_failure(n_sites, n_regions, n_clusters, 
     assert len(res.site_loss.failures) == len(res.open_sites)
     plain = solve_verified(base, gap=1e-7)
     assert res.objective >= plain.objective * (1 - 2e-7)
+
+
+def test_the_report_shows_each_failure_and_the_cost_of_resilience():
+    from placement.outputs.report import summary_text
+
+    scn = _two_regions(resilience=True)
+    text = summary_text(scn, solve_verified(scn))
+    assert "Site loss (N-1)" in text and "every failure covered" in text
+    assert "cost of resilience (N-1): +3,500,000 USD/yr" in text

@@ -38,6 +38,7 @@ def diagnose(data: ModelData, *, single_source: bool = False) -> list[str]:
 def _clusters_that_fit_nowhere(scenario: Scenario, data: ModelData) -> list[str]:
     placed = np.zeros(data.n_clusters, dtype=bool)
     placed[data.training.other] = True
+    placed[data.parts.other] = True  # a split cluster may fit in parts where it fits nowhere whole
     messages = []
     forbidden = set(scenario.rules.forbidden)
     open_sites = [s for s in scenario.sites if s.id not in forbidden]

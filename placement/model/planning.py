@@ -21,8 +21,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+# Magnitude limits as in placement.model.schema: far beyond any real figure, well inside what a
+# MILP solver takes once multiplied out (users × ms × price, MW × price).
+MAX_MS = 1e6
+MAX_PRICE = 1e12
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_PRICE, allow_inf_nan=False)]
+Latency = Annotated[float, Field(gt=0.0, le=MAX_MS, allow_inf_nan=False)]
 
 
 class _Frozen(BaseModel):
@@ -40,7 +44,7 @@ class Resilience(_Frozen):
     restarts from its checkpoint.
     """
 
-    degraded_slo_ms: Positive | None = Field(
+    degraded_slo_ms: Latency | None = Field(
         None,
         description="During a site failure a region may be served within this RTT (ms) when it "
         "is looser than its own SLO; None: within its own SLO.",
@@ -58,23 +62,27 @@ class SoftRules(_Frozen):
 
     slo_usd_per_user_ms_year: NonNegative | None = Field(
         None,
+        le=1e6,
         description="SLO soft: USD per user per ms of latency (RTT + service) beyond the "
         "region's SLO per year.",
     )
-    slo_limit_ms: Positive | None = Field(
+    slo_limit_ms: Latency | None = Field(
         None,
         description="With a soft SLO, pairs whose latency exceeds this stay pruned (exact); "
         "None keeps every reachable pair. At least every region's SLO.",
     )
     power_usd_per_mw_year: NonNegative | None = Field(
-        None, description="Power soft: USD per MW of facility power beyond a site's power_mw."
+        None,
+        le=1e10,
+        description="Power soft: USD per MW of facility power beyond a site's power_mw.",
     )
     capital_usd_per_usd: NonNegative | None = Field(
         None,
+        le=1e3,
         description="Capital budget soft: USD per USD of annualised capital beyond the budget.",
     )
     carbon_usd_per_tonne: NonNegative | None = Field(
-        None, description="Carbon cap soft: USD per tonne of CO2 beyond the cap."
+        None, le=1e6, description="Carbon cap soft: USD per tonne of CO2 beyond the cap."
     )
 
     @model_validator(mode="after")
@@ -103,8 +111,8 @@ class TrainingSplit(_Frozen):
     """A training cluster that may run divided over nearby sites (synchronous training needs
     them very close: the RTT between every two of them within ``max_pair_rtt_ms``)."""
 
-    max_sites: int = Field(ge=2, description="At most this many sites hold a part.")
-    max_pair_rtt_ms: Positive = Field(
+    max_sites: int = Field(ge=2, le=1000, description="At most this many sites hold a part.")
+    max_pair_rtt_ms: Latency = Field(
         description="RTT bound between every two sites holding parts, ms (base RTT included)."
     )
     interconnect_usd_per_year: NonNegative = Field(

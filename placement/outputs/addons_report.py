@@ -43,7 +43,7 @@ def _site_loss(result: PlacementResult) -> RenderableType:
     ok = "every failure covered" if loss.covered else "NOT every failure covered"
     lines.append(Text(f"  {ok}; {loss.spare_work:,.1f} work units of spare; "
                       f"{loss.cuts} failure cuts in {loss.rounds} extra solves"))  # fmt: skip
-    lines += _comparison_lines(result, "resilience", "N-1 (the cost of resilience)")
+    lines += _comparison_lines(result, "resilience", "cost of resilience (N-1)")
     return Group(*lines, Text(""))
 
 
@@ -83,10 +83,9 @@ def _comparison_lines(result: PlacementResult, feature: str, label: str) -> list
         if c.difference is None:
             out.append(Text(f"  {label}: {c.description}: {c.status} (no plan without it)"))
             continue
-        verb = "costs" if c.difference >= 0 else "saves"
         out.append(
             Text(
-                f"  {label} {verb} {abs(c.difference):,.0f} USD/yr against {c.description} "
+                f"  {label}: {c.difference:+,.0f} USD/yr against {c.description} "
                 f"({c.objective:,.0f} USD/yr)"
             )
         )

@@ -73,6 +73,8 @@ def run(
         if not new:
             method = f"{outcome.method} + site-loss cuts ({round_} solves)"
             return dataclasses.replace(outcome, method=method), CutLog(round_ - 1, cuts)
+        if raw.termination is Termination.INTERRUPTED:
+            break  # stopped on request: no more rounds, and this placement fails a failure
         if deadline is not None and time.perf_counter() >= deadline:
             break
         progress(f"site-loss check: {len(new)} failure cuts added (round {round_})")
@@ -80,9 +82,11 @@ def run(
         cuts += len(new)
     detail = (
         f"the site-loss cut loop stopped after {round_} solves and {cuts} cuts without a "
-        "placement that survives every site failure (time limit or round limit)"
+        "placement that survives every site failure (time limit, round limit or interrupted)"
     )
-    raw = dataclasses.replace(raw, termination=Termination.NO_SOLUTION, values=None, detail=detail)
+    stopped = raw.termination is Termination.INTERRUPTED
+    termination = Termination.INTERRUPTED if stopped else Termination.NO_SOLUTION
+    raw = dataclasses.replace(raw, termination=termination, values=None, detail=detail)
     return dataclasses.replace(outcome, raw=raw), CutLog(round_, cuts)
 
 
