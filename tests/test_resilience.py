@@ -194,3 +194,11 @@ def test_the_report_shows_each_failure_and_the_cost_of_resilience():
     text = summary_text(scn, solve_verified(scn))
     assert "Site loss (N-1)" in text and "every failure covered" in text
     assert "cost of resilience (N-1): +3,500,000 USD/yr" in text
+
+
+def test_sites_csv_lists_the_spare():
+    from placement.results.frames import site_rows
+
+    scn = _neighbours(5.0)
+    rows = {r["site"]: r for r in site_rows(scn, solve_verified(scn))}
+    assert rows["nyc"]["spare_mw"] == pytest.approx(4.0) and rows["phl"]["spare_mw"] == 10.0

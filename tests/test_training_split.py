@@ -89,3 +89,14 @@ def test_bad_split_settings_are_named_errors():
         _scenario(_split(sites=1))
     with pytest.raises(pl.ScenarioError, match=r"training\[0\]\.split\.max_pair_rtt_ms"):
         _scenario(_split(bound_ms=0.0))
+
+
+def test_the_csv_lists_the_parts_and_the_interconnect():
+    from placement.results.frames import training_rows
+
+    scn = _scenario(_split())
+    (row,) = training_rows(scn, solve_verified(scn))
+    shares = dict(item.rsplit(" ", 1) for item in row["parts"].split("; "))
+    assert set(shares) == {"nyc", "phl"}
+    assert sum(float(v) for v in shares.values()) == pytest.approx(1.0, abs=2e-3)
+    assert row["interconnect_usd"] == pytest.approx(1e6)
