@@ -485,7 +485,7 @@ def _at_most(
     right: np.ndarray,
     coefficient: float | np.ndarray,
     *,
-    labels: Labels,
+    labels: Labels | None,
 ) -> None:
     """One row per k: x_left[k] − coefficient[k] · x_right[k] ≤ 0 (a variable allowed only
     where, and as far as, another is switched on)."""

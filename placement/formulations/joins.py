@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from placement.formulations.components import _quota_table
+from placement.formulations.components import _at_most, _quota_table
 from placement.milp.linear_model import Labels, LinearModel
 from placement.model.data import ModelData, PairArrays
 
@@ -87,26 +87,14 @@ def link_to_open(
 ) -> None:
     """x_v ≤ M_v · open_f(v) for every variable, and x_v ≤ M_v · install_s(v) where its
     cooling option has an install decision (rows ``{name}_open`` and ``{name}_install``)."""
-    n = len(pairs)
-    big_m = np.broadcast_to(np.asarray(upper, dtype=float), (n,))
-    rows = np.arange(n)
-    model.add_rows(
-        f"{name}_open",
-        n,
-        np.concatenate([rows, rows]),
-        np.concatenate([columns, open_columns[pairs.site]]),
-        np.concatenate([np.ones(n), -big_m]),
-        ub=0.0,
-        labels=labels,
-    )
+    big_m = np.broadcast_to(np.asarray(upper, dtype=float), (len(pairs),))
+    _at_most(model, f"{name}_open", columns, open_columns[pairs.site], big_m, labels=labels)
     needs = pairs.cooling >= 0
-    count = int(needs.sum())
-    rows = np.arange(count)
-    model.add_rows(
+    _at_most(
+        model,
         f"{name}_install",
-        count,
-        np.concatenate([rows, rows]),
-        np.concatenate([columns[needs], install_columns[pairs.cooling[needs]]]),
-        np.concatenate([np.ones(count), -big_m[needs]]),
-        ub=0.0,
+        columns[needs],
+        install_columns[pairs.cooling[needs]],
+        big_m[needs],
+        labels=None,
     )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from placement.formulations.components import Columns
+from placement.formulations.components import Columns, _at_most
 from placement.formulations.joins import join_capacity_rows, link_to_open
 from placement.milp.linear_model import Labels, LinearModel
 from placement.model.data import ModelData
@@ -88,16 +88,7 @@ def _part_labels(data: ModelData) -> Labels:
 
 def _link(model: LinearModel, name: str, columns: np.ndarray, upper: np.ndarray) -> None:
     """x − y ≤ 0 for each pair of columns."""
-    n = columns.size
-    rows = np.arange(n)
-    model.add_rows(
-        name,
-        n,
-        np.concatenate([rows, rows]),
-        np.concatenate([columns, upper]),
-        np.concatenate([np.ones(n), -np.ones(n)]),
-        ub=0.0,
-    )
+    _at_most(model, name, columns, upper, 1.0, labels=None)
 
 
 def _equal(

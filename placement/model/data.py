@@ -685,7 +685,7 @@ def _spare(
     draws no energy while idle (see :mod:`placement.model.resilience`)."""
     if failures is None or len(failures) == 0:
         return empty_pairs(), np.empty(0)
-    t = spare_terms(scenario, offer, failures, float(work.sum()))
+    t = spare_terms(scenario, offer, failures, work)
     cool = offer.cooling
     zeros = np.zeros(t.option.size)
     pairs = PairArrays(

@@ -122,10 +122,14 @@ class SpareTerms:
     upper: np.ndarray  # the most spare work the variable could usefully hold
 
 
-def spare_terms(scenario: Scenario, offer: Offer, graph: FailureGraph, work: float) -> SpareTerms:
+def spare_terms(
+    scenario: Scenario, offer: Offer, graph: FailureGraph, work: np.ndarray
+) -> SpareTerms:
     """Spare capacity variables: one per node and cooling option that holds its racks.
 
-    ``work`` (total demand) bounds spare: no failure needs more than all demand.
+    A node never needs to serve more than the demand of the regions it reaches in the failure
+    graph (``work`` per region), so its spare is bounded by that (an exact bound: capacity
+    beyond it serves nobody), and by what the facility's power or cloud quota could hold.
     """
     fac, hw, cool = offer.facilities, offer.hardware, offer.cooling
     supports = cool.supports(hw.density)  # (options, hardware)
@@ -137,6 +141,7 @@ def spare_terms(scenario: Scenario, offer: Offer, graph: FailureGraph, work: flo
                 node.append(n)
                 option.append(int(s))
     node_a = np.asarray(node, dtype=np.int64)
+    reach = graph.adjacency @ np.maximum(np.asarray(work, dtype=float), 0.0)  # per node
     s = np.asarray(option, dtype=np.int64)
     f = graph.facility[node_a]
     h = graph.hardware[node_a]
@@ -164,7 +169,7 @@ def spare_terms(scenario: Scenario, offer: Offer, graph: FailureGraph, work: flo
         hardware_cost=np.where(own, units * hw.capital_per_unit_year[h], 0.0),
         lease=m * fac.rent_per_mw[f],
         cloud=np.where(mode == CLOUD, units * cloud_price * hours * util, 0.0),
-        upper=np.minimum.reduce([np.full(s.size, max(work, 0.0)), by_power, by_quota]),
+        upper=np.minimum.reduce([reach[node_a], by_power, by_quota]),
     )
 
 
