@@ -76,7 +76,7 @@ def add_material_use(model: LinearModel, data: ModelData, cols: Columns) -> None
         (data.serving, cols.serve, 1.0 / MIN_USE_SHARE),
         (data.training, cols.train, 1.0),
         (data.parts, cols.parts, 1.0 / MIN_USE_SHARE),
-        (data.spare, cols.spare, 1.0 / reference),
+        (data.spare, cols.spare, data.work_scale / reference),  # spare counts in units of S
     ):
         if family.size == 0:
             continue

@@ -3,6 +3,9 @@
 Notation of :mod:`placement.model.resilience`: capacity nodes n = (f, h), spare variables
 v = (f, h, s) in work units, W_j a region's work. With ``rules.resilience``:
 
+    Capacity and spare variables count work in units of S (``ModelData.work_scale``, the largest
+    region's work), so W below reads W / S in the rows; the figures are work units.
+
     (8a) z_v ∈ [0, Z_v], cost c_v (capital of installed capacity: build or lease, cooling per
          MW, hardware or cloud units; no energy while idle)
     (8b) cap_n − Σ_{q ∈ n} W_q serve_q − Σ_{v ∈ n} z_v = 0                  ∀ nodes n
@@ -31,13 +34,15 @@ def add_spare_capacity(model: LinearModel, data: ModelData, cols: Columns) -> No
     graph = data.failures
     if graph is None:
         return
-    spare = data.spare
+    scale = data.work_scale  # capacity and spare count in units of S (coefficients near 1)
+    spare = data.spare.per(scale)
+    upper = data.spare_upper / scale
     names = data.hardware_ids
     node_labels = Labels((data.facility_ids, names), (graph.facility, graph.hardware))
     cols.spare = model.add_vars(
         "spare",
         len(spare),
-        ub=data.spare_upper,
+        ub=upper,
         cost=spare.cost,
         labels=Labels((data.facility_ids, data.cooling_ids), (spare.site, spare.tech)),
     )
@@ -53,12 +58,14 @@ def add_spare_capacity(model: LinearModel, data: ModelData, cols: Columns) -> No
         len(graph),
         np.concatenate([nodes, serve_node, spare_node]),
         np.concatenate([cols.capacity, cols.serve, cols.spare]),
-        np.concatenate([np.ones(len(graph)), -data.region_work[sv.other], -np.ones(len(spare))]),
+        np.concatenate(
+            [np.ones(len(graph)), -data.region_work[sv.other] / scale, -np.ones(len(spare))]
+        ),
         lb=0.0,
         ub=0.0,
         labels=node_labels,
     )
-    link_to_open(model, "spare", cols.spare, spare, cols.open, cols.install, data.spare_upper)
+    link_to_open(model, "spare", cols.spare, spare, cols.open, cols.install, upper)
     join_capacity_rows(
         model, data, cols.spare, spare, quota_hardware=[names[h] for h in spare.option]
     )
@@ -97,8 +104,8 @@ def add_failure_cuts(
         if cols.unserved is not None:
             rows.append(np.full(regions.size, r))
             columns.append(cols.unserved[regions])
-            values.append(data.region_work[regions])
-        rhs.append(float(data.region_work[regions].sum()))
+            values.append(data.region_work[regions] / data.work_scale)
+        rhs.append(float(data.region_work[regions].sum()) / data.work_scale)
     site_ids = [s.id for s in data.scenario.sites]
     model.add_rows(
         name,

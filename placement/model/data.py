@@ -29,6 +29,7 @@ option there supports h's density. The domain rules live in :mod:`placement.mode
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,6 +130,19 @@ class PairArrays:
     def __len__(self) -> int:
         return int(self.site.size)
 
+    def per(self, scale: float) -> PairArrays:
+        """The same variables counted in units of ``scale`` (every per-unit figure × scale)."""
+        fixed = ("site", "other", "option", "cooling", "tech", "needs_liquid", "rtt_ms",
+                 "service_ms")  # fmt: skip
+        return dataclasses.replace(
+            self,
+            **{
+                f.name: getattr(self, f.name) * scale
+                for f in dataclasses.fields(self)
+                if f.name not in fixed
+            },
+        )
+
     @property
     def cost(self) -> np.ndarray:
         """The objective coefficient: every cost part, the latency and soft-SLO penalties and
@@ -174,6 +188,13 @@ class ModelData:
     spare: PairArrays = field(default_factory=lambda: empty_pairs())  # (f, h, s) spare work
     spare_upper: np.ndarray = field(default_factory=lambda: np.empty(0))
     parts: PairArrays = field(default_factory=lambda: empty_pairs())  # split clusters' parts
+
+    @property
+    def work_scale(self) -> float:
+        """S, the largest region's work (1 without demand): N-1's capacity and spare variables
+        count in units of S, so their coefficients stay near 1 beside the shares."""
+        largest = float(self.region_work.max(initial=0.0))
+        return largest if largest > 0 else 1.0
 
     @property
     def n_sites(self) -> int:

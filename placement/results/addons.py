@@ -35,11 +35,11 @@ PART_EPS = 1e-9
 def read_spare(
     data: ModelData, columns: np.ndarray, values: np.ndarray, is_open: np.ndarray
 ) -> np.ndarray:
-    """Spare work per spare variable: ≥ 0, tiny amounts and amounts at closed facilities
-    (solver noise) dropped."""
+    """Spare work per spare variable (the model counts it in units of S, the largest region's
+    work): ≥ 0, tiny amounts and amounts at closed facilities (solver noise) dropped."""
     if columns.size == 0:
         return np.zeros(len(data.spare))
-    spare = np.maximum(values[columns], 0.0)
+    spare = np.maximum(values[columns], 0.0) * data.work_scale  # the model counts in units of S
     spare[(spare < WORK_EPS) | ~is_open[data.spare.site]] = 0.0
     return spare
 

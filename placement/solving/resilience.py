@@ -97,7 +97,7 @@ def _violated(
     graph = data.failures
     assert graph is not None
     cols = built.columns
-    capacity = np.maximum(values[cols.capacity], 0.0)
+    capacity = np.maximum(values[cols.capacity], 0.0) * data.work_scale  # work units
     served = 1.0 if cols.unserved is None else 1.0 - np.clip(values[cols.unserved], 0.0, 1.0)
     demand = data.region_work * served
     failing = np.unique(graph.site[capacity > 0])
