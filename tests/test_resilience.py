@@ -202,3 +202,10 @@ def test_sites_csv_lists_the_spare():
     scn = _neighbours(5.0)
     rows = {r["site"]: r for r in site_rows(scn, solve_verified(scn))}
     assert rows["nyc"]["spare_mw"] == pytest.approx(4.0) and rows["phl"]["spare_mw"] == 10.0
+
+
+def test_n1_with_one_site_allowed_is_a_named_conflict():
+    scn = _two_regions(resilience=True, max_sites=1)
+    res = pl.solve(scn)
+    assert res.status is pl.Status.INFEASIBLE
+    assert "rules.max_sites = 1" in res.message

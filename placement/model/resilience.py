@@ -185,8 +185,13 @@ def cannot_be_covered_twice(
       of a hardware that reaches the region takes there; cloud: its quota).
     """
     n_regions = len(scenario.regions)
-    if len(graph) == 0 or n_regions == 0:
+    if len(graph) == 0 or n_regions == 0 or not (work > 0).any():
         return []
+    if scenario.rules.max_sites == 1:
+        return [
+            "rules.resilience needs every region covered by two open sites, but "
+            "rules.max_sites = 1 allows one"
+        ]
     fac = offer.facilities
     n_sites = len(scenario.sites)
     cap = np.minimum(_node_capacity(offer, graph, soft_power), max(float(work.sum()), 0.0))
