@@ -15,7 +15,7 @@ condition: a necessary condition for the failure's flow), and all of them togeth
 
 ends with a proven optimum after finitely many rounds (there are finitely many (e, T)); the
 last solve's bound is a bound of the N-1 problem. Each round re-solves the whole model, so N-1
-costs a few solves of a model with a few more rows (measured in benchmarks/RESULTS.md).
+costs a few solves of a model with a few more rows (measured: benchmarks/README.md, "N-1").
 """
 
 from __future__ import annotations
