@@ -16,7 +16,16 @@ iteration count). HiGHS's MIP solver builds its own LP solver with default optio
 option reaches only the LPs solved here, which is why the LP branch and bound exists.
 
 Time: each solve gets ``SolveParams.seconds_left()`` as HiGHS's time limit, and an interrupt
-callback (simplex, IPM and MIP) stops it at the deadline too.
+callback (simplex, IPM and MIP) stops it at the deadline too. Neither reaches every phase: HiGHS
+checks neither inside its presolve nor inside the MIP's root LP (measured: random CFLP 200×2000
+asked to stop after 5 s returned after 11 s, 5.8 s of it in a MIP whose limit had already
+passed). So each solve runs in a background thread (highspy releases the GIL while HiGHS works)
+and the caller waits only until the deadline plus :data:`SETTLE_SECONDS`. A run still going then
+is *left behind*: the caller gets the best incumbent and dual bound the MIP callbacks reported
+so far (termination ``feasible``/``no_solution``), the left-behind run keeps its own HiGHS
+instance and stops at its next interrupt point, and this solver re-encodes the model into a
+fresh instance if it is used again. A run left behind still uses CPU and memory until it stops,
+and the next solve that must reset HiGHS's global thread scheduler waits for it.
 
 Stopping on request: :func:`request_stop` sets a process-wide flag that the same callback
 checks, so a running solve stops at its next callback (and a later one at once) with the
@@ -26,6 +35,7 @@ the command line sets it, from its Ctrl-C handler during a solve; :func:`clear_s
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
@@ -56,6 +66,11 @@ _LIMIT_STATUSES = {
 }
 _INFEASIBLE_STATUSES = {_STATUS.kInfeasible, _STATUS.kUnboundedOrInfeasible}
 _FEASIBLE_SOLUTION = 2  # HiGHS kSolutionStatusFeasible
+# How long past its deadline a run may take to stop at its own interrupt (and report a complete
+# status) before it is left behind; small against the 5 % + 1 s a solve may overrun in all.
+SETTLE_SECONDS = 0.25
+_POLL_SECONDS = 0.05
+_LEFT_BEHIND: list[threading.Thread] = []  # runs abandoned at their deadline, until they end
 _STOP = threading.Event()
 _INTERRUPTED = "interrupted on request (Ctrl-C)"
 
@@ -88,22 +103,33 @@ class HighsSolver:
         self.objective = model.objective
         self._model = model
         self._params = params or SolveParams()
-        self._deadline: float | None = None
-        self.highs = _new_highs()
-        self._configure(self._params)
-        self.highs.passModel(_highs_lp(model))
+        self._highs: highspy.Highs | None = None
+        self._watch = _Watch()
+        self._relaxed = False
+        self._encode()
+        self.encode_seconds = time.perf_counter() - started
+
+    @property
+    def highs(self) -> highspy.Highs:
+        """The HiGHS instance this solver owns (a fresh one after a run was left behind)."""
+        if self._highs is None:
+            self._encode()
+        assert self._highs is not None
+        return self._highs
+
+    def _encode(self) -> None:
+        highs = _new_highs()
+        highs.passModel(_highs_lp(self._model))
         integer = np.flatnonzero(self.integer).astype(np.int32)
         if integer.size:
             kind = np.full(integer.size, int(highspy.HighsVarType.kInteger), dtype=np.uint8)
-            self.highs.changeColsIntegrality(integer.size, integer, kind)
-        self._relaxed = False
-        for event in (
-            self.highs.cbSimplexInterrupt,
-            self.highs.cbIpmInterrupt,
-            self.highs.cbMipInterrupt,
-        ):
-            event.subscribe(self._interrupt_at_deadline)
-        self.encode_seconds = time.perf_counter() - started
+            highs.changeColsIntegrality(integer.size, integer, kind)
+        watch = _Watch()
+        for event in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt):
+            event.subscribe(watch.interrupt)
+        highs.cbMipImprovingSolution.subscribe(watch.improved)
+        self._highs, self._watch, self._relaxed = highs, watch, False
+        self._configure(self._params)
 
     # ------------------------------------------------------------------ solving
     def solve_lp(self, params: SolveParams | None = None) -> RawSolution:
@@ -209,28 +235,41 @@ class HighsSolver:
         )
         self._relaxed = relaxed
 
-    def _interrupt_at_deadline(self, event: highspy.cb.HighsCallbackEvent) -> None:
-        # set the flag both ways: HiGHS keeps it from one run to the next
-        late = self._deadline is not None and time.perf_counter() >= self._deadline
-        event.interrupt(late or _STOP.is_set())
-
     def _run(self, params: SolveParams, *, relaxed: bool) -> RawSolution:
         if _STOP.is_set():  # asked to stop before this solve began
             return RawSolution(Termination.INTERRUPTED, _INTERRUPTED, None, None, None, 0.0)
+        highs, watch = self.highs, self._watch
         self._configure(params)
-        _use_threads(self.highs, params.threads)
+        _use_threads(highs, params.threads)
         left = params.seconds_left()
         # HiGHS counts time_limit against the instance's run time over all its solves
-        limit = float("inf") if left is None else self.highs.getRunTime() + max(left, 1e-3)
-        self.highs.setOptionValue("time_limit", limit)
-        self._deadline = params.deadline
+        limit = float("inf") if left is None else highs.getRunTime() + max(left, 1e-3)
+        highs.setOptionValue("time_limit", limit)
+        watch.start(params.deadline)
         started = time.perf_counter()
+        runner = threading.Thread(target=watch.run, args=(highs,), name="placement-highs")
+        runner.daemon = True  # a run left behind must not keep the process alive
+        runner.start()
         try:
-            self.highs.run()
-        finally:
-            self._deadline = None
+            finished = _wait(runner, params.deadline)
+        except BaseException:  # KeyboardInterrupt without the CLI's handler: stop HiGHS too
+            watch.abandoned = True
+            self._leave_behind(runner)
+            raise
         elapsed = time.perf_counter() - started
+        if not finished:
+            watch.abandoned = True
+            self._leave_behind(runner)
+            return watch.left_behind(relaxed, elapsed)
+        watch.deadline = None
+        if watch.error is not None:
+            raise watch.error
         return self._read(relaxed, elapsed)
+
+    def _leave_behind(self, runner: threading.Thread) -> None:
+        """Give the running instance to its thread for good; the next use encodes a new one."""
+        _LEFT_BEHIND.append(runner)
+        self._highs = None
 
     def _read(self, relaxed: bool, elapsed: float) -> RawSolution:
         status = self.highs.getModelStatus()
@@ -270,6 +309,101 @@ class HighsSolver:
             print(f"placement: {message}", flush=True)
 
 
+class _Watch:
+    """One HiGHS instance's run state, shared with its callbacks (which run in the solving
+    thread): when to interrupt, and the best incumbent and dual bound the MIP reported so far,
+    for a run that is left behind at its deadline."""
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None
+        self.abandoned = False
+        self.error: BaseException | None = None
+        self.values: np.ndarray | None = None
+        self.objective: float | None = None
+        self.bound: float | None = None
+
+    def start(self, deadline: float | None) -> None:
+        self.deadline, self.error = deadline, None
+        self.values = self.objective = self.bound = None
+
+    def run(self, highs: highspy.Highs) -> None:
+        try:
+            highs.run()
+        except BaseException as error:  # handed to the waiting thread, which re-raises it
+            self.error = error
+
+    def interrupt(self, event: highspy.HighsCallbackEvent) -> None:
+        late = self.deadline is not None and time.perf_counter() >= self.deadline
+        # set the flag both ways: HiGHS keeps it from one run to the next
+        event.interrupt(late or self.abandoned or _STOP.is_set())
+        bound = getattr(event.data_out, "mip_dual_bound", None)
+        if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt and (
+            bound is not None and np.isfinite(bound)
+        ):
+            self.bound = float(bound)
+
+    def improved(self, event: highspy.HighsCallbackEvent) -> None:
+        if self.abandoned:
+            return
+        objective = float(event.data_out.objective_function_value)
+        if self.objective is None or objective < self.objective:
+            self.values = np.array(event.data_out.mip_solution, dtype=np.float64)
+            self.objective = objective
+
+    def left_behind(self, relaxed: bool, elapsed: float) -> RawSolution:
+        """What a run left behind at its deadline had found: the MIP's best so far."""
+        detail = (
+            f"HiGHS had not stopped {SETTLE_SECONDS:g} s after the deadline (HiGHS cannot be "
+            "interrupted in its presolve or the MIP's root LP), so the best it had reported is "
+            "returned and it finishes in the background"
+        )
+        values = None if relaxed else self.values
+        objective = None if values is None else self.objective
+        bound = None if relaxed else self.bound
+        if bound is not None and objective is not None:
+            bound = min(bound, objective)
+        if _STOP.is_set():
+            return RawSolution(
+                Termination.INTERRUPTED, _INTERRUPTED, values, objective, bound, elapsed
+            )
+        termination = Termination.NO_SOLUTION if values is None else Termination.FEASIBLE
+        return RawSolution(termination, detail, values, objective, bound, elapsed)
+
+
+def _wait(runner: threading.Thread, deadline: float | None) -> bool:
+    """Wait for ``runner`` until ``deadline`` + :data:`SETTLE_SECONDS`; whether it finished.
+
+    A stop request (Ctrl-C) does not shorten the wait: HiGHS stops at its next interrupt point
+    with a complete status and bound, and the command line's second Ctrl-C (a
+    KeyboardInterrupt here) leaves the run behind at once."""
+    while True:
+        runner.join(_POLL_SECONDS)
+        if not runner.is_alive():
+            return True
+        if deadline is not None and time.perf_counter() >= deadline + SETTLE_SECONDS:
+            return False
+
+
+def wait_for_left_behind(timeout: float | None = None) -> bool:
+    """Wait for every run left behind at a deadline to stop; whether they all have."""
+    until = None if timeout is None else time.perf_counter() + timeout
+    for runner in list(_LEFT_BEHIND):
+        runner.join(None if until is None else max(until - time.perf_counter(), 0.0))
+        if not runner.is_alive():
+            _LEFT_BEHIND.remove(runner)
+    return not _LEFT_BEHIND
+
+
+def left_behind() -> int:
+    """How many runs left behind at their deadline are still going."""
+    return sum(runner.is_alive() for runner in _LEFT_BEHIND)
+
+
+# A HiGHS thread still running when the interpreter finalises aborts the process ("terminate
+# called without an active exception"); left-behind runs stop at their next interrupt point.
+atexit.register(wait_for_left_behind)
+
+
 def _nodes(info: highspy.HighsInfo) -> str:
     count = int(info.mip_node_count)
     return f"{count:,} node" + ("" if count == 1 else "s")
@@ -302,6 +436,7 @@ def _use_threads(highs: highspy.Highs, threads: int | None) -> None:
     global _scheduler_threads
     wanted = 0 if threads is None else int(threads)  # 0: HiGHS chooses
     if _scheduler_threads is not None and wanted != _scheduler_threads:
+        wait_for_left_behind()  # the scheduler must not change under a run still going
         highs.resetGlobalScheduler(True)
     _scheduler_threads = wanted
 
