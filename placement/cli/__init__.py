@@ -20,9 +20,9 @@ def run() -> NoReturn:
     command line exits at once instead (the library waits, it cannot know the caller is done).
     """
     code = main()
-    from placement.milp import highs
+    from placement.milp import watchdog
 
-    if highs.left_behind():
+    if watchdog.left_behind():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

@@ -19,13 +19,11 @@ Time: each solve gets ``SolveParams.seconds_left()`` as HiGHS's time limit, and 
 callback (simplex, IPM and MIP) stops it at the deadline too. Neither reaches every phase: HiGHS
 checks neither inside its presolve nor inside the MIP's root LP (measured: random CFLP 200×2000
 asked to stop after 5 s returned after 11 s, 5.8 s of it in a MIP whose limit had already
-passed). So each solve runs in a background thread (highspy releases the GIL while HiGHS works)
-and the caller waits only until the deadline plus :data:`SETTLE_SECONDS`. A run still going then
-is *left behind*: the caller gets the best incumbent and dual bound the MIP callbacks reported
-so far (termination ``feasible``/``no_solution``), the left-behind run keeps its own HiGHS
-instance and stops at its next interrupt point, and this solver re-encodes the model into a
-fresh instance if it is used again. A run left behind still uses CPU and memory until it stops,
-and the next solve that must reset HiGHS's global thread scheduler waits for it.
+passed). So each run goes through :mod:`placement.milp.watchdog`: a background thread that the
+caller waits for only until the deadline plus a moment. A run still going then is left behind
+with its own HiGHS instance; the caller gets the best incumbent and dual bound the MIP
+callbacks reported so far, and this solver encodes the model into a fresh instance if it is
+used again.
 
 Stopping on request: :func:`request_stop` sets a process-wide flag that the same callback
 checks, so a running solve stops at its next callback (and a later one at once) with the
@@ -35,7 +33,6 @@ the command line sets it, from its Ctrl-C handler during a solve; :func:`clear_s
 
 from __future__ import annotations
 
-import atexit
 import os
 import sys
 import threading
@@ -47,6 +44,7 @@ import numpy as np
 
 from placement.milp.linear_model import LinearModel
 from placement.milp.solution import RawSolution, SolveParams, Termination
+from placement.milp.watchdog import SETTLE_SECONDS, run_until, wait_for_left_behind
 
 SIMPLEX_SCALE_MAX_VALUE = 4  # HiGHS option simplex_scale_strategy: "max value 0"
 ABSOLUTE_GAP = 1e-9
@@ -66,11 +64,6 @@ _LIMIT_STATUSES = {
 }
 _INFEASIBLE_STATUSES = {_STATUS.kInfeasible, _STATUS.kUnboundedOrInfeasible}
 _FEASIBLE_SOLUTION = 2  # HiGHS kSolutionStatusFeasible
-# How long past its deadline a run may take to stop at its own interrupt (and report a complete
-# status) before it is left behind; small against the 5 % + 1 s a solve may overrun in all.
-SETTLE_SECONDS = 0.25
-_POLL_SECONDS = 0.05
-_LEFT_BEHIND: list[threading.Thread] = []  # runs abandoned at their deadline, until they end
 _STOP = threading.Event()
 _INTERRUPTED = "interrupted on request (Ctrl-C)"
 
@@ -247,28 +240,23 @@ class HighsSolver:
         highs.setOptionValue("time_limit", limit)
         watch.start(params.deadline)
         started = time.perf_counter()
-        runner = threading.Thread(target=watch.run, args=(highs,), name="placement-highs")
-        runner.daemon = True  # a run left behind must not keep the process alive
-        runner.start()
-        try:
-            finished = _wait(runner, params.deadline)
-        except BaseException:  # KeyboardInterrupt without the CLI's handler: stop HiGHS too
-            watch.abandoned = True
-            self._leave_behind(runner)
-            raise
+        finished = run_until(
+            lambda: watch.run(highs),
+            params.deadline,
+            name="placement-highs",
+            on_abandon=self._leave_behind,
+        )
         elapsed = time.perf_counter() - started
         if not finished:
-            watch.abandoned = True
-            self._leave_behind(runner)
             return watch.left_behind(relaxed, elapsed)
         watch.deadline = None
         if watch.error is not None:
             raise watch.error
         return self._read(relaxed, elapsed)
 
-    def _leave_behind(self, runner: threading.Thread) -> None:
+    def _leave_behind(self) -> None:
         """Give the running instance to its thread for good; the next use encodes a new one."""
-        _LEFT_BEHIND.append(runner)
+        self._watch.abandoned = True
         self._highs = None
 
     def _read(self, relaxed: bool, elapsed: float) -> RawSolution:
@@ -368,40 +356,6 @@ class _Watch:
             )
         termination = Termination.NO_SOLUTION if values is None else Termination.FEASIBLE
         return RawSolution(termination, detail, values, objective, bound, elapsed)
-
-
-def _wait(runner: threading.Thread, deadline: float | None) -> bool:
-    """Wait for ``runner`` until ``deadline`` + :data:`SETTLE_SECONDS`; whether it finished.
-
-    A stop request (Ctrl-C) does not shorten the wait: HiGHS stops at its next interrupt point
-    with a complete status and bound, and the command line's second Ctrl-C (a
-    KeyboardInterrupt here) leaves the run behind at once."""
-    while True:
-        runner.join(_POLL_SECONDS)
-        if not runner.is_alive():
-            return True
-        if deadline is not None and time.perf_counter() >= deadline + SETTLE_SECONDS:
-            return False
-
-
-def wait_for_left_behind(timeout: float | None = None) -> bool:
-    """Wait for every run left behind at a deadline to stop; whether they all have."""
-    until = None if timeout is None else time.perf_counter() + timeout
-    for runner in list(_LEFT_BEHIND):
-        runner.join(None if until is None else max(until - time.perf_counter(), 0.0))
-        if not runner.is_alive():
-            _LEFT_BEHIND.remove(runner)
-    return not _LEFT_BEHIND
-
-
-def left_behind() -> int:
-    """How many runs left behind at their deadline are still going."""
-    return sum(runner.is_alive() for runner in _LEFT_BEHIND)
-
-
-# A HiGHS thread still running when the interpreter finalises aborts the process ("terminate
-# called without an active exception"); left-behind runs stop at their next interrupt point.
-atexit.register(wait_for_left_behind)
 
 
 def _nodes(info: highspy.HighsInfo) -> str:
