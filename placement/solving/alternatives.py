@@ -34,7 +34,7 @@ from placement.results.alternatives import Alternatives
 from placement.results.decode import read_decisions
 from placement.results.result import PlacementResult, Status
 from placement.results.verify import verify
-from placement.solving import resilience
+from placement.solving import memory, resilience
 from placement.solving.options import SolveOptions
 from placement.solving.solve import Customise, Progress, _relative_gap, _result, _solve
 
@@ -54,9 +54,9 @@ def solve_alternatives(
     started = time.perf_counter()
     data = build_model_data(scenario)
     problems = diagnose(data, single_source=options.formulation == "single_source")
-    if problems:
-        first = _solve(scenario, options, say, customise)  # the diagnosed result, as solve gives
-        return _collect(scenario, count, within, [first], "the scenario is infeasible")
+    if problems or memory.refusal(data, options.solver) is not None:
+        first = _solve(scenario, options, say, customise)  # diagnosed or refused, as solve says
+        return _collect(scenario, count, within, [first], f"no optimum: {first.message}")
     built = build(data, options.formulation)
     if customise is not None:
         customise(built, data)

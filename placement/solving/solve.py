@@ -1,6 +1,7 @@
 """``placement.solve``: scenario in, frozen result out.
 
-    scenario → ModelData (exact pruning, coefficients) → diagnosis → formulation → method
+    scenario → ModelData (exact pruning, coefficients) → diagnosis → memory estimate
+             → formulation → method
              → decisions → PlacementResult (costs and KPIs recomputed from the decisions)
 
 Infeasibility, time-outs and solver failures are statuses on the result, never exceptions;
@@ -25,7 +26,7 @@ from placement.model.schema import Scenario
 from placement.results.alternatives import Alternatives
 from placement.results.decode import read_decisions, summarise
 from placement.results.result import PlacementResult, Status
-from placement.solving import methods, resilience
+from placement.solving import memory, methods, resilience
 from placement.solving.compare import comparisons
 from placement.solving.options import DEFAULT_GAP, DEFAULT_TIME_LIMIT, SolveOptions
 
@@ -129,6 +130,16 @@ def _solve(
             solver=options.solver,
             build_seconds=time.perf_counter() - started,
             diagnosis=tuple(problems),
+        )
+    refused = memory.refusal(data, options.solver)
+    if refused is not None:
+        return PlacementResult(
+            scenario=scenario.name,
+            status=Status.NO_SOLUTION,
+            message=refused,
+            formulation=options.formulation,
+            solver=options.solver,
+            build_seconds=time.perf_counter() - started,
         )
     say(f"building the {options.formulation} model")
     built = build(data, options.formulation)
