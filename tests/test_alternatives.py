@@ -133,3 +133,9 @@ def test_alternatives_verify_and_order(n_sites, n_regions, n_clusters, seed, wit
     assert len(set(sets)) == len(sets)
     if within is not None:
         assert max(costs) <= plans.best.objective * (1 + within) * (1 + 1e-6)
+
+
+def test_a_later_plan_says_what_counts_as_different():
+    plans = pl.solve(_four(), alternatives=2)
+    assert "cooling and hardware choices may differ too but do not count" in plans[1].message
+    assert "plan 2: the cheapest placement whose open facilities differ" in plans[1].message

@@ -125,12 +125,16 @@ def _relabel(
     """State what the plan is the answer to; in diverse mode its bound is plan 1's (the search
     maximised distance, its own bound is not a cost bound)."""
     distance = min(int((opened != s).sum()) for s in sets)
+    counted = (
+        "a difference is a facility (a site in a financing mode) opened or closed; cooling and "
+        "hardware choices may differ too but do not count"
+    )
     if within is None:
         message = (
             f"plan {k}: the cheapest placement whose open facilities differ from plans 1-{k - 1}"
             f" (optimal among those: its bound and gap are theirs)"
         )
-        return plan.model_copy(update={"message": _join(message, plan.message)})
+        return plan.model_copy(update={"message": _join(message, counted, plan.message)})
     gap = None if plan.objective is None else _relative_gap(plan.objective, first.bound)
     status = Status.OPTIMAL if gap is not None and gap <= 1e-9 else Status.FEASIBLE
     message = (
@@ -142,7 +146,7 @@ def _relabel(
             "status": status,
             "bound": first.bound,
             "gap": gap,
-            "message": _join(message, plan.message),
+            "message": _join(message, counted, plan.message),
         }
     )
 
