@@ -83,7 +83,8 @@ def solve(
         within: with ``alternatives``, the cost budget relative to the optimum (0.05: 5 %).
         compare: when the scenario uses an add-on (N-1, soft rules, split training), solve it
             again without each one used and list what it cost or bought in
-            ``result.comparisons`` (:mod:`placement.solving.compare`); one more solve each.
+            ``result.comparisons`` (:mod:`placement.solving.compare`); one more solve each
+            (not with ``alternatives``: its plans are compared with one another instead).
     """
     keywords = SolveOptions(
         formulation=formulation,
