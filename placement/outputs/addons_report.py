@@ -7,8 +7,32 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from placement.model.schema import Scenario
 from placement.results.alternatives import Alternatives
 from placement.results.result import Comparison, PlacementResult
+
+
+def addon_rules(scenario: Scenario) -> list[str]:
+    """The add-ons a scenario switches on, for its summary's rules line."""
+    rules, out = scenario.rules, []
+    if rules.resilience is not None:
+        degraded = rules.resilience.degraded_slo_ms
+        out.append("survive any one site's loss (N-1)" + (
+            "" if degraded is None else f", {degraded:g} ms during a failure"))  # fmt: skip
+    soft = rules.soft
+    if soft is not None:
+        names = {
+            "slo_usd_per_user_ms_year": "SLO",
+            "power_usd_per_mw_year": "power",
+            "capital_usd_per_usd": "capital budget",
+            "carbon_usd_per_tonne": "carbon cap",
+        }
+        relaxed = [label for name, label in names.items() if getattr(soft, name) is not None]
+        out.append("soft at a price: " + ", ".join(relaxed))
+    split = [c.id for c in scenario.training if c.split is not None]
+    if split:
+        out.append("may split across nearby sites: " + ", ".join(split))
+    return out
 
 
 def addon_sections(result: PlacementResult) -> list[RenderableType]:

@@ -29,7 +29,7 @@ from rich.text import Text
 
 from placement.model.data import ModelData, build_model_data
 from placement.model.schema import Scenario, Site
-from placement.outputs.addons_report import addon_sections
+from placement.outputs.addons_report import addon_rules, addon_sections
 from placement.results.explain import explain_inference, explain_training
 from placement.results.result import (
     PENALTY_COMPONENTS,
@@ -789,7 +789,7 @@ def _rules_text(scenario: Scenario) -> str:
     if scenario.pair_costs_usd_per_year:
         n = sum(len(row) for row in scenario.pair_costs_usd_per_year.values())
         parts.append(f"{n:,} explicit pair costs")
-    return "; ".join(parts)
+    return "; ".join(parts + addon_rules(scenario))
 
 
 def _slo_text(slos: set[float | None]) -> str:
