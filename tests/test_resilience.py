@@ -212,3 +212,60 @@ def test_n1_with_one_site_allowed_is_a_named_conflict():
     res = pl.solve(scn)
     assert res.status is pl.Status.INFEASIBLE
     assert "rules.max_sites = 1" in res.message
+
+
+def test_failure_flows_when_nothing_survives():
+    """All capacity at the failed site: the flow is 0 and every needy region is short."""
+    import scipy.sparse
+
+    graph = FailureGraph(
+        facility=np.array([0]),
+        hardware=np.array([0]),
+        site=np.array([0]),
+        adjacency=scipy.sparse.csr_matrix(np.array([[1, 1]], dtype=np.int8)),
+        failure_slo_ms=np.array([np.inf, np.inf]),
+        degraded_slo_ms=None,
+    )
+    (flow,) = failure_flows(graph, np.array([5.0]), np.array([2.0, 3.0]), np.array([0]))
+    assert flow.flow == 0.0 and flow.demand == 5.0
+    assert sorted(np.concatenate(flow.deficient).tolist()) == [0, 1]
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, database=None)
+@given(
+    st.integers(min_value=0, max_value=10_000),
+    st.sampled_from(["soft_demand", "share", "soft_rules", "split"]),
+)
+def test_n1_with_the_other_rules_verifies(seed, variant):
+    """N-1 beside soft demand, a share cap, every soft rule, or splittable clusters."""
+    base = random_ai_scenario(5, 15, 2, seed, slo_ms=50.0)
+    rules: dict = {"resilience": pl.Resilience(degraded_slo_ms=90.0)}
+    economics, training = {}, base.training
+    if variant == "soft_demand":
+        economics = {"unserved_penalty_usd_per_mw_year": 2e5}
+    elif variant == "share":
+        rules["max_share_per_site"] = 0.6
+    elif variant == "soft_rules":
+        rules |= {"carbon_cap_tonnes_per_year": 1e3, "capital_budget_usd_per_year": 1e6}
+        rules["soft"] = pl.SoftRules(
+            slo_usd_per_user_ms_year=0.01,
+            power_usd_per_mw_year=1e5,
+            carbon_usd_per_tonne=50.0,
+            capital_usd_per_usd=0.5,
+        )
+    else:
+        split = pl.TrainingSplit(max_sites=3, max_pair_rtt_ms=30.0, interconnect_usd_per_year=1e5)
+        training = tuple(t.model_copy(update={"split": split}) for t in base.training)
+    scn = base.model_copy(
+        update={
+            "rules": base.rules.model_copy(update=rules),
+            "economics": base.economics.model_copy(update=economics),
+            "training": training,
+        }
+    )
+    res = solve_verified(scn, gap=1e-7, compare=False)
+    if res.status is pl.Status.INFEASIBLE:  # e.g. too few sites in reach for the share cap
+        assert res.diagnosis
+        return
+    assert res.status is pl.Status.OPTIMAL
+    assert res.site_loss.covered

@@ -141,3 +141,39 @@ def test_a_soft_rule_without_its_hard_rule_is_a_named_error():
         _slo({"slo_usd_per_user_ms_year": 1.0, "slo_limit_ms": 4.0})
     with pytest.raises(pl.ScenarioError, match=r"power_usd_per_mw_year"):
         _one_site(soft={"power_usd_per_mw_year": -1.0})
+
+
+def test_a_soft_carbon_cap_below_the_cleanest_placement_is_not_diagnosed_infeasible():
+    """A cap of 1,000 t with only the dirty site in reach is diagnosed infeasible before
+    solving when hard; soft, it is a price: every tonne over it is paid."""
+    alone = scenario(
+        sites=[site("near", *NYC, carbon_kg_per_mwh=500.0)],
+        regions=[region("nyc", *NYC, population=1e6, demand_mw=15.0)],
+        rules={"carbon_cap_tonnes_per_year": 1_000.0},
+    )
+    hard = pl.solve(alone)
+    assert hard.status is pl.Status.INFEASIBLE and "carbon_cap" in hard.message
+    res = solve_verified(
+        _one_site(20.0, carbon_cap_tonnes_per_year=1_000.0, soft={"carbon_usd_per_tonne": 1.0})
+    )
+    assert res.status is pl.Status.OPTIMAL
+    (violation,) = res.violations
+    assert violation.amount == pytest.approx(15.0 * H * 0.5 - 1_000.0, rel=1e-9)
+
+
+def test_soft_power_lifts_the_power_shortfall_diagnosis():
+    """25 MW of demand, 10 MW of grid at the only site within reach: hard, diagnosed short;
+    soft, 15 MW over at the price."""
+    scn = scenario(
+        sites=[site("near", *NYC, power_mw=10.0)],
+        regions=[region("nyc", *NYC, population=1e6, demand_mw=25.0)],
+        economics=NO_LAMBDA,
+    )
+    assert pl.solve(scn).status is pl.Status.INFEASIBLE
+    soft = scn.model_copy(
+        update={
+            "rules": scn.rules.model_copy(update={"soft": pl.SoftRules(power_usd_per_mw_year=7.0)})
+        }
+    )
+    res = solve_verified(soft)
+    assert res.objective == pytest.approx(15.0 * 7.0, rel=1e-9)

@@ -304,6 +304,7 @@ def failure_flows(
         group = group.reshape(-1)
         group_demand = np.bincount(group, weights=demand[need], minlength=keys.shape[0])
         network = nx.DiGraph()
+        network.add_nodes_from(["s", "t"])  # no capacity left at all is a flow of 0
         for a, n in enumerate(alive.tolist()):
             network.add_edge("s", ("n", a), capacity=round(float(capacity[n]) * scale))
         g_idx, a_idx = np.nonzero(keys)
