@@ -11,7 +11,7 @@ costs and KPIs recomputed from the decisions.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -154,13 +154,7 @@ def _close_idle(data: ModelData, d: Decisions) -> Decisions:
     loaded[data.spare.site[d.spare > 0]] = True
     loaded[data.parts.site[d.parts > 0]] = True
     idle = d.open & ~loaded & (data.sites.fixed == 0) & (data.sites.open_lb == 0)
-    return _replace(d, open=d.open & ~idle)
-
-
-def _replace(d: Decisions, **changes: np.ndarray) -> Decisions:
-    import dataclasses
-
-    return dataclasses.replace(d, **changes)
+    return replace(d, open=d.open & ~idle)
 
 
 @dataclass(frozen=True)
