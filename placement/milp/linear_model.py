@@ -154,25 +154,6 @@ class LinearModel:
             raise ValueError(f"set_objective: expected {self.num_vars} costs, got {cost.shape}")
         self._obj = [cost.copy()]
 
-    def copy(self) -> LinearModel:
-        """A copy to which variables and rows can be added without changing this model (the
-        blocks' arrays are shared: they are never modified in place)."""
-        return LinearModel(
-            _var_lb=list(self._var_lb),
-            _var_ub=list(self._var_ub),
-            _var_int=list(self._var_int),
-            _obj=list(self._obj),
-            _row_lb=list(self._row_lb),
-            _row_ub=list(self._row_ub),
-            _rows=list(self._rows),
-            _cols=list(self._cols),
-            _vals=list(self._vals),
-            num_vars=self.num_vars,
-            num_rows=self.num_rows,
-            var_blocks=dict(self.var_blocks),
-            row_blocks=dict(self.row_blocks),
-        )
-
     @staticmethod
     def _name_block(blocks: dict[str, Block], block: Block) -> None:
         if block.name in blocks:
