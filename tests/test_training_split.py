@@ -100,3 +100,13 @@ def test_the_csv_lists_the_parts_and_the_interconnect():
     assert set(shares) == {"nyc", "phl"}
     assert sum(float(v) for v in shares.values()) == pytest.approx(1.0, abs=2e-3)
     assert row["interconnect_usd"] == pytest.approx(1e6)
+
+
+def test_the_report_says_the_cluster_is_split():
+    from placement.outputs.report import summary_text
+
+    scn = _scenario(_split())
+    text = summary_text(scn, solve_verified(scn))
+    assert "split across nearby sites" in text and "each whole at one site" not in text
+    assert "Training split across nearby sites" in text
+    assert "splitting big: -" in text  # what splitting saved against the cluster whole
