@@ -269,3 +269,20 @@ def test_n1_with_the_other_rules_verifies(seed, variant):
         return
     assert res.status is pl.Status.OPTIMAL
     assert res.site_loss.covered
+
+
+@pytest.mark.slow
+def test_us_small_survives_a_site_loss_with_a_degraded_slo():
+    """The bundled us_small: with its own SLO Alaska and Hawaii reach one site each (diagnosed);
+    at 100 ms during a failure N-1 holds, verified by max-flow, at a positive cost."""
+    scn = pl.datasets.us_small()
+    assert pl.solve(_with(scn, None)).status is pl.Status.INFEASIBLE
+    res = solve_verified(_with(scn, 100.0))
+    assert res.status is pl.Status.OPTIMAL and res.site_loss.covered
+    (comparison,) = res.comparisons
+    assert comparison.difference > 0
+
+
+def _with(scn: pl.Scenario, degraded: float | None) -> pl.Scenario:
+    rules = scn.rules.model_copy(update={"resilience": pl.Resilience(degraded_slo_ms=degraded)})
+    return scn.model_copy(update={"rules": rules})
