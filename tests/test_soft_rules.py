@@ -10,8 +10,11 @@ from __future__ import annotations
 import pytest
 from conftest import region, scenario, site, solve_verified
 from geopy.distance import great_circle
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import placement as pl
+from placement.datasets.synthetic import random_ai_scenario
 
 NYC, BOS = (40.71, -74.01), (42.36, -71.06)
 H = 8760.0
@@ -177,3 +180,25 @@ def test_soft_power_lifts_the_power_shortfall_diagnosis():
     )
     res = solve_verified(soft)
     assert res.objective == pytest.approx(15.0 * 7.0, rel=1e-9)
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, database=None)
+@given(st.integers(min_value=0, max_value=10_000), st.sampled_from([1e-3, 0.1, 1e6]))
+def test_a_soft_slo_never_costs_more_and_without_violations_is_the_hard_optimum(seed, price):
+    """A soft rule relaxes the hard one: its optimum is never dearer, and when it breaks
+    nothing it is the hard optimum (the hard one's answer is feasible for it at no penalty)."""
+    hard_scn = random_ai_scenario(5, 15, 1, seed, slo_ms=30.0)
+    soft = pl.SoftRules(slo_usd_per_user_ms_year=price)
+    rules = hard_scn.rules.model_copy(update={"soft": soft})
+    soft_scn = hard_scn.model_copy(update={"rules": rules})
+    hard = solve_verified(hard_scn, gap=1e-7, compare=False)
+    res = solve_verified(soft_scn, gap=1e-7, compare=False)
+    assert res.status is pl.Status.OPTIMAL
+    if hard.status is pl.Status.OPTIMAL:
+        assert res.objective <= hard.objective * (1 + 2e-7)
+        if price >= 1e6:  # a huge price: the hard optimum, nothing broken
+            assert res.violations == ()
+        if not res.violations:
+            assert res.objective == pytest.approx(hard.objective, rel=2e-7)
+    else:  # hard is infeasible: the soft answer says what it would take
+        assert res.violations
