@@ -7,6 +7,8 @@ but what each test states; 1 MW of IT load at PUE 1 is the default GPU's work in
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from conftest import region, scenario, site, solve_verified
@@ -286,3 +288,38 @@ def test_us_small_survives_a_site_loss_with_a_degraded_slo():
 def _with(scn: pl.Scenario, degraded: float | None) -> pl.Scenario:
     rules = scn.rules.model_copy(update={"resilience": pl.Resilience(degraded_slo_ms=degraded)})
     return scn.model_copy(update={"rules": rules})
+
+
+def test_comparison_solves_share_the_solve_time_limit(monkeypatch):
+    """The cost-of-resilience solve gets what is left of the time limit, not a limit of its
+    own; with nothing left it is no_solution and the answer itself stands."""
+    from placement.solving import solve as solve_module
+
+    limits = []
+    real = solve_module._solve
+
+    def recording(scenario, options, say, customise):
+        limits.append(options.time_limit)
+        return real(scenario, options, say, customise)
+
+    monkeypatch.setattr(solve_module, "_solve", recording)
+    scenario = _two_regions(resilience=True)
+    n1 = pl.solve(scenario, time_limit=120)
+    pl.verify(scenario, n1)
+    assert limits[0] == 120 and 0 < limits[1] < 120
+    limits.clear()
+    real_clock = time.perf_counter
+
+    def main_solve_takes_a_million_seconds(scenario, options, say, customise):
+        limits.append(options.time_limit)
+        answer = real(scenario, options, say, customise)
+        monkeypatch.setattr(time, "perf_counter", lambda: real_clock() + 1e6)
+        return answer
+
+    monkeypatch.setattr(solve_module, "_solve", main_solve_takes_a_million_seconds)
+    late = pl.solve(scenario, time_limit=120)
+    monkeypatch.undo()
+    (comparison,) = late.comparisons
+    assert comparison.status == "no_solution" and comparison.difference is None
+    assert late.status is pl.Status.OPTIMAL and len(limits) == 1
+    pl.verify(scenario, late)

@@ -83,8 +83,10 @@ def solve(
         within: with ``alternatives``, the cost budget relative to the optimum (0.05: 5 %).
         compare: when the scenario uses an add-on (N-1, soft rules, split training), solve it
             again without each one used and list what it cost or bought in
-            ``result.comparisons`` (:mod:`placement.solving.compare`); one more solve each
-            (not with ``alternatives``: its plans are compared with one another instead).
+            ``result.comparisons`` (:mod:`placement.solving.compare`); one more solve each,
+            within what is left of ``time_limit`` (a comparison with no time left is
+            ``no_solution``; not with ``alternatives``: its plans are compared with one another
+            instead).
     """
     keywords = SolveOptions(
         formulation=formulation,
@@ -107,9 +109,26 @@ def solve(
         from placement.solving.alternatives import solve_alternatives
 
         return solve_alternatives(scenario, chosen, alternatives, within, say, customise)
+    started = time.perf_counter()
     result = _solve(scenario, chosen, say, customise)
     if compare:
-        found = comparisons(scenario, result, lambda s: _solve(s, chosen, say, customise))
+
+        def within_the_limit(changed: Scenario) -> PlacementResult:
+            """A comparison solve with the time the whole solve has left."""
+            if chosen.time_limit is None:
+                return _solve(changed, chosen, say, customise)
+            left = chosen.time_limit - (time.perf_counter() - started)
+            if left <= 0:
+                return PlacementResult(
+                    scenario=changed.name,
+                    status=Status.NO_SOLUTION,
+                    message="no time left for this comparison within the solve's time limit",
+                    formulation=chosen.formulation,
+                    solver=chosen.solver,
+                )
+            return _solve(changed, chosen.replace(time_limit=left), say, customise)
+
+        found = comparisons(scenario, result, within_the_limit)
         if found:
             result = result.model_copy(update={"comparisons": found})
     return result
