@@ -113,6 +113,15 @@ def run(pf: Portfolio, out: Path, **kwargs: Any):
 
 
 # ====================================================================== corrupted results
+def _same_values(text: bytes, good: bytes) -> bool:
+    """Whether a changed file still parses to the same record: the 17th significant digit of a
+    float (0.0033703469998727087 vs …085 are one double) is not a change to detect."""
+    try:
+        return json.loads(text) == json.loads(good)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError included
+        return False
+
+
 def test_any_single_bit_flip_in_a_record_is_detected(tmp_path):
     pf = portfolio(1)
     run(pf, tmp_path)
@@ -125,6 +134,8 @@ def test_any_single_bit_flip_in_a_record_is_detected(tmp_path):
         data = bytearray(good)
         position = rng.randrange(len(data))
         data[position] ^= 1 << rng.randrange(8)
+        if _same_values(bytes(data), good):
+            continue  # the record it holds is the one written: nothing is wrong
         path.write_bytes(bytes(data))
         with pytest.warns(RuntimeWarning, match="solving the case again"):
             assert store.load(case.hash) is None, f"flip at byte {position} not detected"

@@ -395,3 +395,14 @@ def test_a_stop_request_stops_the_decomposition_with_an_honest_status():
     assert result.status in (pl.Status.FEASIBLE, pl.Status.NO_SOLUTION)
     if result.status is pl.Status.FEASIBLE:
         assert result.bound is None or result.bound <= result.objective
+
+
+def test_the_n_minus_1_add_on_falls_back_to_the_milp_and_says_why():
+    base = featured(0)
+    rules = base.rules.model_copy(update={"resilience": pl.model.planning.Resilience()})
+    scn = base.model_copy(update={"rules": rules})
+    assert "N-1 resilience" in " ".join(unsupported_features(build_model_data(scn)))
+    result = pl.solve(scn, method="decomposition")
+    pl.verify(scn, result)
+    assert result.method != "decomposition"
+    assert "does not cover N-1 resilience" in result.message

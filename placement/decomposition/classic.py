@@ -5,7 +5,8 @@ one hardware type with one way to cool it at each site, each training cluster on
 built, and at most one cooling option per facility with a fixed cost (liquid cooling, which
 training pairs or inference may need). :func:`unsupported` names what a model has beyond
 that (decision menus: leases, cloud, several hardware types or cluster options, split cooling,
-a capital budget); the caller then solves the MILP and says why.
+a capital budget; the add-ons: N-1 resilience, soft rules, split training); the caller then
+solves the MILP and says why.
 
 :class:`Classic` renames the model's arrays to the quantities of the relaxation: per facility
 i the fixed cost f_i (operating + annualised capital), the power P_i (facility MW: build
@@ -150,8 +151,15 @@ def unsupported(data: ModelData, formulation: str = "strong") -> list[str]:
         missing.append("several inference hardware types (decision menus)")
     if np.any(np.bincount(data.option_cluster, minlength=data.n_clusters) > 1):
         missing.append("several ways to build a training cluster (decision menus)")
-    if data.scenario.rules.capital_budget_usd_per_year is not None:
+    rules = data.scenario.rules
+    if rules.capital_budget_usd_per_year is not None:
         missing.append("a capital budget")
+    if rules.resilience is not None:
+        missing.append("N-1 resilience (spare capacity for the loss of a site)")
+    if rules.soft is not None:
+        missing.append("soft rules")
+    if len(getattr(data, "parts", ())):
+        missing.append("training clusters split over nearby sites")
     installable = cool.needs_install
     if np.any(np.bincount(cool.facility[installable], minlength=len(sites)) > 1):
         missing.append("more than one cooling option with a fixed cost at a site")

@@ -1,6 +1,7 @@
 """``placement.solve``: scenario in, frozen result out.
 
-    scenario → ModelData (exact pruning, coefficients) → diagnosis → formulation → method
+    scenario → ModelData (exact pruning, coefficients) → diagnosis → memory estimate
+             → formulation → method
              → decisions → PlacementResult (costs and KPIs recomputed from the decisions)
 
 Infeasibility, time-outs and solver failures are statuses on the result, never exceptions;
@@ -20,10 +21,13 @@ from placement.milp import backends, export
 from placement.milp.solution import RawSolution, Termination
 from placement.model.data import ModelData, build_model_data
 from placement.model.diagnose import diagnose
+from placement.model.planning import menu_notes
 from placement.model.schema import Scenario
+from placement.results.alternatives import Alternatives
 from placement.results.decode import read_decisions, summarise
 from placement.results.result import PlacementResult, Status
-from placement.solving import decomposed, methods
+from placement.solving import decomposed, memory, methods, resilience
+from placement.solving.compare import comparisons
 from placement.solving.options import DEFAULT_GAP, DEFAULT_TIME_LIMIT, SolveOptions
 
 SOLVERS = backends.SOLVERS
@@ -58,7 +62,10 @@ def solve(
     options: SolveOptions | None = None,
     progress: Progress | None = None,
     customise: Customise | None = None,
-) -> PlacementResult:
+    alternatives: int | None = None,
+    within: float | None = None,
+    compare: bool = True,
+) -> PlacementResult | Alternatives:
     """Place training and inference for ``scenario`` and prove the gap.
 
     The solve options (:class:`~placement.solving.options.SolveOptions`, which documents each)
@@ -69,6 +76,17 @@ def solve(
         customise: called as ``customise(built, data)`` after the formulation is built, to add
             rows or change bounds (e.g. an ε-constraint on weighted RTT for a Pareto frontier).
             What it adds is *not* known to :func:`placement.verify`.
+        alternatives: return :class:`~placement.results.alternatives.Alternatives` with this
+            many plans instead of one result: the N best distinct facility selections, or with
+            ``within`` the plans within that relative cost of the optimum that differ most
+            (see :mod:`placement.solving.alternatives`); each plan is verified.
+        within: with ``alternatives``, the cost budget relative to the optimum (0.05: 5 %).
+        compare: when the scenario uses an add-on (N-1, soft rules, split training), solve it
+            again without each one used and list what it cost or bought in
+            ``result.comparisons`` (:mod:`placement.solving.compare`); one more solve each,
+            within what is left of ``time_limit`` (a comparison with no time left is
+            ``no_solution``; not with ``alternatives``: its plans are compared with one another
+            instead).
     """
     keywords = SolveOptions(
         formulation=formulation,
@@ -86,7 +104,34 @@ def solve(
             "pass the solve options either as keywords or as options=SolveOptions(...), not both"
         )
     scenario = Scenario.coerce(scenario)  # a networkx graph (Scenario.to_graph's shape) works too
-    return _solve(scenario, options or keywords, progress or (lambda _msg: None), customise)
+    chosen, say = options or keywords, progress or (lambda _msg: None)
+    if alternatives is not None or within is not None:
+        from placement.solving.alternatives import solve_alternatives
+
+        return solve_alternatives(scenario, chosen, alternatives, within, say, customise)
+    started = time.perf_counter()
+    result = _solve(scenario, chosen, say, customise)
+    if compare:
+
+        def within_the_limit(changed: Scenario) -> PlacementResult:
+            """A comparison solve with the time the whole solve has left."""
+            if chosen.time_limit is None:
+                return _solve(changed, chosen, say, customise)
+            left = chosen.time_limit - (time.perf_counter() - started)
+            if left <= 0:
+                return PlacementResult(
+                    scenario=changed.name,
+                    status=Status.NO_SOLUTION,
+                    message="no time left for this comparison within the solve's time limit",
+                    formulation=chosen.formulation,
+                    solver=chosen.solver,
+                )
+            return _solve(changed, chosen.replace(time_limit=left), say, customise)
+
+        found = comparisons(scenario, result, within_the_limit)
+        if found:
+            result = result.model_copy(update={"comparisons": found})
+    return result
 
 
 def _solve(
@@ -109,6 +154,16 @@ def _solve(
     choice = decomposed.choose(data, options, customised=customise is not None)
     if choice.method == "decomposition":
         return decomposed.solve(scenario, data, options, started=started, say=say)
+    refused = memory.refusal(data, options.solver)
+    if refused is not None:
+        return PlacementResult(
+            scenario=scenario.name,
+            status=Status.NO_SOLUTION,
+            message=refused,
+            formulation=options.formulation,
+            solver=options.solver,
+            build_seconds=time.perf_counter() - started,
+        )
     say(f"building the {options.formulation} model")
     built = build(data, options.formulation)
     if customise is not None:
@@ -120,8 +175,8 @@ def _solve(
         f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
     )
     deadline = None if options.time_limit is None else started + options.time_limit
-    outcome = methods.run(built, options, deadline=deadline, progress=say)
-    result = _result(scenario, data, built, options, outcome, build_seconds, say)
+    outcome, cut_log = resilience.run(built, data, options, deadline=deadline, progress=say)
+    result = _result(scenario, data, built, options, outcome, build_seconds, say, cut_log)
     if choice.note:
         message = f"{choice.note}; {result.message}" if result.message else choice.note
         result = result.model_copy(update={"message": message})
@@ -136,6 +191,7 @@ def _result(
     outcome: methods.Outcome,
     build_seconds: float,
     say: Progress,
+    cut_log: resilience.CutLog | None = None,
 ) -> PlacementResult:
     raw = outcome.raw
     common = {
@@ -156,19 +212,25 @@ def _result(
             diagnosis=_infeasible_rows(built, say) if infeasible else (),
             **common,
         )
-    summary = summarise(data, read_decisions(built, data, raw.values))
+    summary = summarise(
+        data,
+        read_decisions(built, data, raw.values),
+        rounds=cut_log.rounds if cut_log else 0,
+        cuts=cut_log.cuts if cut_log else 0,
+    )
     objective = summary.costs.total
     result_gap = _relative_gap(objective, raw.bound)
     proven = _proven(raw, objective, options.gap)
     status = Status.OPTIMAL if proven else Status.FEASIBLE
     say(f"{status.value}: {objective:,.0f} USD per year, gap {_format_gap(result_gap)}")
+    detail = (
+        f"{raw.detail}: the best placement found so far"
+        if raw.termination is Termination.INTERRUPTED
+        else raw.detail
+    )
     return PlacementResult(
         status=status,
-        message=(
-            f"{raw.detail}: the best placement found so far"
-            if raw.termination is Termination.INTERRUPTED
-            else raw.detail
-        ),
+        message="; ".join(m for m in (detail, *menu_notes(scenario)) if m),
         objective=objective,
         bound=raw.bound,
         gap=result_gap,
@@ -181,6 +243,8 @@ def _result(
         sites=summary.sites,
         costs=summary.costs,
         kpis=summary.kpis,
+        site_loss=summary.site_loss,
+        violations=summary.violations,
         **common,
     )
 
