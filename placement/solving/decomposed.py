@@ -115,7 +115,8 @@ def solve(
     bound = None if outcome.bound is None else min(outcome.bound, objective)
     gap = None if bound is None else max(0.0, objective - bound) / max(abs(objective), 1e-9)
     status = Status.OPTIMAL if gap is not None and gap <= options.gap else Status.FEASIBLE
-    say(f"{status.value}: {objective:,.0f} USD per year, gap {gap}")
+    shown = "unknown" if gap is None else f"{gap:.2e}"
+    say(f"{status.value}: {objective:,.0f} USD per year, gap {shown}")
     return PlacementResult(
         status=status,
         objective=objective,
