@@ -32,6 +32,7 @@ from placement.model.menus import (
     SiteCoolingEntry,
     TrainingOption,
 )
+from placement.model.periods import Period, check_periods
 
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -406,6 +407,11 @@ class Scenario(_Frozen):
         (),
         description="The inference hardware menu; empty: one GPU type from the inference profile.",
     )
+    periods: tuple[Period, ...] = Field(
+        (),
+        description="Multi-period planning (model/periods.py): years, demand growth, price "
+        "indices, training arrivals; empty: one period, annual cost.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -449,6 +455,7 @@ class Scenario(_Frozen):
                 if rid not in region_ids:
                     raise ValueError(f"pair_costs_usd_per_year[{sid!r}]: {rid!r} is not a region")
         _check_menus(self)
+        check_periods(self)
         _check_pue_stated(self)
         for site in self.sites:
             if site.air_cooling_limit_kw > site.max_rack_density_kw:
