@@ -86,6 +86,12 @@ def solve(
             "pass the solve options either as keywords or as options=SolveOptions(...), not both"
         )
     scenario = Scenario.coerce(scenario)  # a networkx graph (Scenario.to_graph's shape) works too
+    if scenario.periods:  # multi-period planning: placement/solving/periods.py
+        from placement.solving.periods import solve_periods
+
+        return solve_periods(
+            scenario, options or keywords, progress or (lambda _msg: None), customise
+        )
     return _solve(scenario, options or keywords, progress or (lambda _msg: None), customise)
 
 
@@ -216,6 +222,10 @@ def write_model(
         raise SolverOptionError(
             f"formulation = {formulation!r}: unknown; choose one of {', '.join(FORMULATIONS)}"
         )
+    if scenario.periods:  # multi-period planning: placement/solving/periods.py
+        from placement.solving.periods import write_model as write_periods
+
+        return write_periods(scenario, path, formulation)
     return export.write_model(build(build_model_data(scenario), formulation).model, path)
 
 
@@ -228,7 +238,12 @@ def solve_relaxation(
             f"formulation = {formulation!r}: unknown; choose one of {', '.join(FORMULATIONS)}"
         )
     backends.check_lp_solver(solver)
-    built = build(build_model_data(scenario), formulation)
+    if scenario.periods:  # multi-period planning: placement/solving/periods.py
+        from placement.solving.periods import build_model
+
+        built = build_model(scenario, formulation)
+    else:
+        built = build(build_model_data(scenario), formulation)
     raw = backends.solve_model(built.model, solver, backends.SolveParams(), relax=True)
     return raw.objective if raw.termination is Termination.OPTIMAL else None
 
