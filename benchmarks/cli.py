@@ -21,14 +21,14 @@ from benchmarks import report
 from benchmarks.analysis import annotate
 from benchmarks.entry import DEFAULT_LP_NODES, Settings
 from benchmarks.machine import describe
-from benchmarks.registry import ALL_FORMULATIONS, ALL_SOLVERS, FAMILIES, plan
+from benchmarks.registry import ALL_FORMULATIONS, ALL_METHODS, ALL_SOLVERS, FAMILIES, plan
 from benchmarks.runner import progress_line, run_benchmarks
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results"
 RESULTS_MD = HERE / "RESULTS.md"
 RUN_FILE = "run.json"  # command, wall time, settings and machine of the run in --out
-PRESET_TIME_LIMIT = {"tiny": 5.0, "quick": 10.0, "full": 60.0}
+PRESET_TIME_LIMIT = {"tiny": 5.0, "quick": 10.0, "full": 60.0, "large": 300.0}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
         description="Compare formulations and backends; write results.csv, results.md, plots.",
     )
     size = p.add_mutually_exclusive_group()
-    for preset in ("quick", "full", "tiny"):
+    for preset in ("quick", "full", "tiny", "large"):
         size.add_argument(
             f"--{preset}",
             dest="preset",
@@ -49,6 +49,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--family", nargs="+", choices=list(FAMILIES), default=list(FAMILIES))
     p.add_argument("--formulation", nargs="+", choices=ALL_FORMULATIONS, default=ALL_FORMULATIONS)
     p.add_argument("--solver", nargs="+", choices=ALL_SOLVERS, default=ALL_SOLVERS)
+    p.add_argument(
+        "--method",
+        nargs="+",
+        choices=ALL_METHODS,
+        default=["auto"],
+        help="solution methods to compare (HiGHS entries; default: auto)",
+    )
     p.add_argument("--variant", nargs="+", choices=("none", "pruned", "dense"), default=None)
     p.add_argument(
         "--time-limit", type=float, help="seconds per solve (default: quick 10, full 60)"
@@ -107,7 +114,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = settings_from(args)
-    entries = plan(args.family, args.preset, args.formulation, args.solver)
+    entries = plan(args.family, args.preset, args.formulation, args.solver, args.method)
     if args.variant:
         entries = [e for e in entries if e.variant in args.variant or e.spec.family == "endtoend"]
     if args.list:

@@ -19,6 +19,7 @@ COLUMNS: tuple[str, ...] = (
     "variant",
     "formulation",
     "solver",
+    "method",
     "status",
     "objective",
     "bound",
@@ -31,6 +32,7 @@ COLUMNS: tuple[str, ...] = (
     "build_seconds",
     "solve_seconds",
     "wall_seconds",
+    "overrun_seconds",
     "runs",
     "runs_agree",
     "variables",
@@ -96,17 +98,19 @@ class Entry:
     formulation: str
     solver: str
     with_lp: bool = False
+    method: str = "auto"
 
     @property
     def label(self) -> str:
-        return (
-            f"{self.spec.family} {self.spec.name} [{self.variant}] {self.formulation}/{self.solver}"
-        )
+        how = f"{self.formulation}/{self.solver}"
+        if self.method != "auto":
+            how += f"/{self.method}"
+        return f"{self.spec.family} {self.spec.name} [{self.variant}] {how}"
 
     @property
-    def combo(self) -> tuple[str, str, str, str]:
-        """What a size ladder follows: family, variant, formulation, backend."""
-        return (self.spec.family, self.variant, self.formulation, self.solver)
+    def combo(self) -> tuple[str, str, str, str, str]:
+        """What a size ladder follows: family, variant, formulation, backend, method."""
+        return (self.spec.family, self.variant, self.formulation, self.solver, self.method)
 
 
 def base_row(entry: Entry, settings: Settings) -> dict[str, Any]:
@@ -122,6 +126,7 @@ def base_row(entry: Entry, settings: Settings) -> dict[str, Any]:
         variant=entry.variant,
         formulation=entry.formulation,
         solver=entry.solver,
+        method=entry.method,
         known_optimum=entry.spec.known_optimum,
         time_limit=settings.time_limit,
         threads=settings.threads,

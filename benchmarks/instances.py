@@ -115,9 +115,104 @@ def _load_world(n_sites: int, n_regions: int, seed: int) -> Scenario:
     return world_ai_scenario(n_sites, n_regions, seed)
 
 
+# A planner's first what-ifs on the bundled default (issue 10): each changes one thing.
+US_WHATIFS: tuple[str, ...] = (
+    "base",
+    "lambda_x0.1",
+    "lambda_x10",
+    "training_site_forbidden",
+    "nm_power_plus30",
+    "slo_20ms",
+    "extra_campus",
+)
+TODAYS_TRAINING_SITE = "los_lunas_nm"  # where us_default's optimum builds every training job
+EXTRA_CAMPUS = ("ellendale_nd", "Ellendale, ND", "ND", "38021")
+"""Applied Digital's Polaris Forge AI campus (Dickey County, ND): a real campus that is not a
+candidate of the bundled dataset, added as one more hyperscale campus."""
+
+
+def us_whatif(which: str) -> Scenario:
+    """``us_default()`` with one what-if applied (see :data:`US_WHATIFS`)."""
+    from placement import datasets
+
+    scenario = datasets.us_default()
+    econ, rules = scenario.economics, scenario.rules
+    lam = econ.latency_penalty_usd_per_user_ms_year
+    if which == "base":
+        return scenario
+    if which in ("lambda_x0.1", "lambda_x10"):
+        factor = 0.1 if which == "lambda_x0.1" else 10.0
+        econ = econ.model_copy(update={"latency_penalty_usd_per_user_ms_year": lam * factor})
+        return scenario.model_copy(update={"economics": econ, "name": f"us_default_{which}"})
+    if which == "training_site_forbidden":
+        rules = rules.model_copy(update={"forbidden": (TODAYS_TRAINING_SITE,)})
+        return scenario.model_copy(update={"rules": rules, "name": f"us_default_{which}"})
+    if which == "nm_power_plus30":
+        sites = tuple(
+            s.model_copy(update={"energy_price_usd_per_mwh": 1.3 * s.energy_price_usd_per_mwh})
+            if s.state == "NM" and s.energy_price_usd_per_mwh is not None
+            else s
+            for s in scenario.sites
+        )
+        return scenario.model_copy(update={"sites": sites, "name": f"us_default_{which}"})
+    if which == "slo_20ms":
+        return _tight_slo(scenario, 20.0)
+    if which == "extra_campus":
+        return scenario.model_copy(
+            update={"sites": (*scenario.sites, _extra_campus(scenario)), "name": "us_default_+1"}
+        )
+    raise ValueError(f"what-if {which!r}: choose one of {', '.join(US_WHATIFS)}")
+
+
+def _tight_slo(scenario: Scenario, slo_ms: float) -> Scenario:
+    """A tighter default SLO; regions no candidate reaches within it keep the old one (a
+    planner would not promise 20 ms to the Aleutians)."""
+    import numpy as np
+
+    from placement.model.data import build_model_data
+
+    tight = scenario.model_copy(
+        update={
+            "network": scenario.network.model_copy(update={"default_slo_ms": slo_ms}),
+            "name": f"{scenario.name}_slo_{slo_ms:g}ms",
+        }
+    )
+    served = np.zeros(len(scenario.regions), dtype=bool)
+    served[build_model_data(tight).serving.other] = True  # RTT + service time within the SLO
+    remote = set(np.flatnonzero(~served).tolist())
+    old = scenario.network.default_slo_ms
+    regions = tuple(
+        r.model_copy(update={"slo_ms": old}) if j in remote and r.slo_ms is None else r
+        for j, r in enumerate(scenario.regions)
+    )
+    return tight.model_copy(update={"regions": regions})
+
+
+def _extra_campus(scenario: Scenario) -> Any:
+    from placement.datasets.us import county_records, state_records
+
+    sid, name, state, fips = EXTRA_CAMPUS
+    county = next(c for c in county_records() if c.fips == fips)
+    record = state_records()[state]
+    template = next(s for s in scenario.sites if s.id == "abilene_tx")  # a hyperscale campus
+    return template.model_copy(
+        update={
+            "id": sid,
+            "name": name,
+            "state": state,
+            "lat": county.lat,
+            "lon": county.lon,
+            "energy_price_usd_per_mwh": record.price_usd_per_mwh,
+            "carbon_kg_per_mwh": record.carbon_kg_per_mwh,
+            "cooling_degree_days": record.cdd_65f,
+        }
+    )
+
+
 LOADERS: dict[str, Any] = {
     "orlib": lambda path: read_orlib_cflp(path),
-    "random_cflp": lambda n, m, seed: random_cflp(n, m, seed, capacity_ratio=3.0),
+    "random_cflp": lambda n, m, seed, ratio=3.0: random_cflp(n, m, seed, capacity_ratio=ratio),
+    "us_whatif": us_whatif,
     "random_ai": lambda n, m, seed: random_ai_scenario(n, m, 2, seed, slo_ms=60.0),
     "world_ai": _load_world,
     "us": _load_us,

@@ -1,8 +1,9 @@
 """The instance families, their sizes per preset, and the matrix of entries they expand to.
 
-Presets: ``tiny`` (the unit test), ``quick`` (a few minutes on 2 cores), ``full`` (the run behind
-``benchmarks/RESULTS.md``). Each family lists its instances smallest first; on a size ladder an
-entry that failed at one size is not tried at the larger ones (see :mod:`benchmarks.runner`).
+Presets: ``tiny`` (the unit test), ``quick`` (a few minutes on 2 cores), ``full`` (the run
+behind ``benchmarks/RESULTS.md``), ``large`` (the 200 × 2,000 capacity-ratio family, run on its
+own). Each family lists its instances smallest first; on a size ladder an entry that failed at
+one size is not tried at the larger ones (see :mod:`benchmarks.runner`).
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from dataclasses import dataclass
 
 from benchmarks import world
 from benchmarks.entry import Entry
-from benchmarks.instances import InstanceSpec, orlib_names, orlib_specs
+from benchmarks.instances import US_WHATIFS, InstanceSpec, orlib_names, orlib_specs
 from placement.formulations import FORMULATIONS
+from placement.solving.options import METHODS
 from placement.solving.solve import SOLVERS
 
-PRESETS = ("tiny", "quick", "full")
+PRESETS = ("tiny", "quick", "full", "large")
 ALL_FORMULATIONS: tuple[str, ...] = tuple(FORMULATIONS)
 ALL_SOLVERS: tuple[str, ...] = tuple(SOLVERS)
+ALL_METHODS: tuple[str, ...] = METHODS
+CAPACITY_RATIOS = (1.5, 3.0, 10.0, 20.0)  # total capacity / demand; 20 is nearly uncapacitated
+RATIO_SEEDS = (0, 1, 2, 3, 4)
 
 # CP-SAT needs all-integer models, so it runs only on single_source; on OR-Library it runs on
 # one instance per size class (16, 25 and 50 warehouses) where single-sourcing is feasible:
@@ -42,6 +47,9 @@ class Family:
     # The dense (no-SLO) variant shows what pruning saves: one formulation, one backend suffice.
     dense_formulations: tuple[str, ...] = ("strong",)
     dense_solvers: tuple[str, ...] = ("highs",)
+    # a family that compares methods, not formulations: only these (None: all asked for)
+    only_formulations: tuple[str, ...] | None = None
+    only_solvers: tuple[str, ...] | None = None
 
     def instances(self, preset: str) -> list[InstanceSpec]:
         return self.make(self.sizes.get(preset, ()))
@@ -74,6 +82,41 @@ def _ai(sizes: Sequence[tuple[int, int]]) -> list[InstanceSpec]:
             order=k,
         )
         for k, (n, m) in enumerate(sizes)
+    ]
+
+
+def _ratios(sizes: Sequence[tuple[int, int]]) -> list[InstanceSpec]:
+    """random_cflp(n, m, seed, capacity_ratio=r) for each size, ratio and seed."""
+    specs = []
+    for k, (n, m) in enumerate(sizes):
+        seeds = RATIO_SEEDS if n >= 100 else (0,)
+        specs.extend(
+            InstanceSpec(
+                family="cflp_ratio",
+                name=f"random_cflp_{n}x{m}_r{ratio:g}_s{seed}",
+                size=f"{n}x{m}",
+                loader="random_cflp",
+                args=(n, m, seed, ratio),
+                order=k,
+            )
+            for ratio in CAPACITY_RATIOS
+            for seed in seeds
+        )
+    return specs
+
+
+def _whatifs(names: Sequence[str]) -> list[InstanceSpec]:
+    return [
+        InstanceSpec(
+            family="us_whatif",
+            name=f"us_default:{name}",
+            size="53x3143",
+            loader="us_whatif",
+            args=(name,),
+            has_slo=True,
+            order=0,
+        )
+        for name in names
     ]
 
 
@@ -135,6 +178,24 @@ FAMILIES: dict[str, Family] = {
             ladder=True,
         ),
         Family(
+            name="cflp_ratio",
+            description="random CFLP at capacity ratios 1.5, 3, 10, 20 (seeds 0-4 from 100 sites): "
+            "plain MILP against the decomposition",
+            sizes={"quick": [(50, 200)], "full": [(100, 1000)], "large": [(200, 2000)]},
+            make=_ratios,
+            only_formulations=("strong",),
+            only_solvers=("highs",),
+        ),
+        Family(
+            name="us_whatif",
+            description="a planner's what-ifs on us_default: λ × 0.1 and × 10, today's training "
+            "site forbidden, NM power + 30 %, a 20 ms SLO, one more campus",
+            sizes={"full": list(US_WHATIFS)},
+            make=_whatifs,
+            only_formulations=("strong",),
+            only_solvers=("highs",),
+        ),
+        Family(
             name="endtoend",
             description="whole `placement solve` (CLI, or API) on the US datasets, tool defaults",
             sizes={"quick": ["us_small"], "full": ["us_small", "us_default"]},
@@ -150,26 +211,41 @@ def plan(
     preset: str,
     formulations: Sequence[str] = ALL_FORMULATIONS,
     solvers: Sequence[str] = ALL_SOLVERS,
+    methods: Sequence[str] = ("auto",),
 ) -> list[Entry]:
     """Every entry of the matrix, family by family, smallest instance first.
 
     The LP relaxation is solved once per instance × variant × formulation, in the entry of the
-    first backend listed (the bound belongs to the formulation, not to the backend).
+    first backend listed (the bound belongs to the formulation, not to the backend). Methods
+    other than ``auto`` run with HiGHS only (the decomposition drives HiGHS itself).
     """
     entries: list[Entry] = []
     for name in families:
         family = FAMILIES[name]
+        family_formulations = [
+            f
+            for f in formulations
+            if family.only_formulations is None or f in family.only_formulations
+        ]
+        family_solvers = [
+            s for s in solvers if family.only_solvers is None or s in family.only_solvers
+        ]
         for spec in sorted(family.instances(preset), key=lambda s: s.order):
             if family.endtoend:
                 entries.append(Entry(spec, "pruned", "default", "default"))
                 continue
             for variant in spec.variants:
-                for formulation in formulations:
-                    usable = [s for s in solvers if _applies(family, spec, variant, formulation, s)]
-                    entries.extend(
-                        Entry(spec, variant, formulation, solver, with_lp=k == 0)
-                        for k, solver in enumerate(usable)
-                    )
+                for formulation in family_formulations:
+                    usable = [
+                        s for s in family_solvers if _applies(family, spec, variant, formulation, s)
+                    ]
+                    first = True
+                    for solver in usable:
+                        for method in methods:
+                            if method != "auto" and solver != "highs":
+                                continue
+                            entries.append(Entry(spec, variant, formulation, solver, first, method))
+                            first = False
     return entries
 
 

@@ -72,6 +72,10 @@ def _run(entry: Entry, settings: Settings, row: dict[str, Any]) -> None:
         solve_seconds=statistics.median(r.solve_seconds for r in results),
         runs=len(results),
         runs_agree=len({(r.status, _rounded(r.objective)) for r in results}) == 1,
+        # how far past its time limit a solve returned (the limit includes building)
+        overrun_seconds=max(
+            0.0, max(r.build_seconds + r.solve_seconds for r in results) - settings.time_limit
+        ),
         **{key: first.model_size.get(key) for key in SIZE_KEYS},
     )
     if first.message and first.status.value not in ("optimal", "feasible"):
@@ -113,6 +117,7 @@ def _timed_solves(scenario: Scenario, entry: Entry, settings: Settings) -> list[
                 threads=settings.threads,
                 seed=settings.seed,
                 lp_nodes=settings.lp_nodes,
+                method=entry.method,
             )
         )
         first = results[0]

@@ -146,3 +146,40 @@ def test_ladder_skips_after_a_failure() -> None:
     )
     assert rows[0]["status"] == "skipped" and "too large" in rows[0]["note"]
     assert rows[1]["status"] == "skipped" and "already failed at 1x1" in rows[1]["note"]
+
+
+def test_method_dimension_and_the_issue_families() -> None:
+    entries = plan(["cflp_ratio"], "full", methods=("auto", "milp"))
+    ratios = {e.spec.args[3] for e in entries}
+    seeds = {e.spec.args[2] for e in entries}
+    assert ratios == {1.5, 3.0, 10.0, 20.0} and seeds == {0, 1, 2, 3, 4}
+    assert {(e.formulation, e.solver) for e in entries} == {("strong", "highs")}
+    assert len(entries) == 4 * 5 * 2 and sum(e.with_lp for e in entries) == 20
+    other = plan(["random"], "tiny", methods=("auto", "milp"))
+    assert all(e.method == "auto" for e in other if e.solver != "highs")
+
+
+def test_us_whatifs_change_one_thing_each() -> None:
+    from benchmarks.instances import EXTRA_CAMPUS, TODAYS_TRAINING_SITE, US_WHATIFS, us_whatif
+
+    with pytest.warns(Warning):
+        base = us_whatif("base")
+    lam = base.economics.latency_penalty_usd_per_user_ms_year
+    variants = {name: us_whatif(name) for name in US_WHATIFS[1:]}
+    assert variants["lambda_x10"].economics.latency_penalty_usd_per_user_ms_year == 10 * lam
+    assert variants["training_site_forbidden"].rules.forbidden == (TODAYS_TRAINING_SITE,)
+    tight = variants["slo_20ms"]
+    assert tight.network.default_slo_ms == 20.0
+    kept = [r.id for r in tight.regions if r.slo_ms == base.network.default_slo_ms]
+    assert "02013" in kept and len(kept) < 0.05 * len(tight.regions)  # Aleutians East, AK
+    nm = [s for s in variants["nm_power_plus30"].sites if s.state == "NM"]
+    base_nm = [s for s in base.sites if s.state == "NM"]
+    assert nm and all(
+        a.energy_price_usd_per_mwh == pytest.approx(1.3 * b.energy_price_usd_per_mwh)
+        for a, b in zip(nm, base_nm, strict=True)
+    )
+    extra = variants["extra_campus"].sites[-1]
+    assert (
+        extra.id == EXTRA_CAMPUS[0] and len(variants["extra_campus"].sites) == len(base.sites) + 1
+    )
+    assert extra.state == "ND" and extra.energy_price_usd_per_mwh > 0

@@ -44,3 +44,13 @@ def test_infeasible_scenario_is_a_status_through_the_lp_route():
 def test_lp_nodes_must_not_be_negative():
     with pytest.raises(pl.SolverOptionError, match="lp_nodes"):
         pl.solve(_us_small(), lp_nodes=-1)
+
+
+@pytest.mark.parametrize("nodes", [1, 2])
+def test_a_handover_to_the_mip_keeps_the_optimum_and_a_valid_bound(nodes):
+    scn = _us_small()  # its root LP is fractional: one or two nodes hand over
+    handed = solve_verified(scn, gap=1e-9, lp_nodes=nodes)
+    mip = solve_verified(scn, gap=1e-9, lp_nodes=0)
+    assert handed.method == "milp" and handed.status is pl.Status.OPTIMAL
+    assert handed.objective == pytest.approx(mip.objective, rel=1e-6)
+    assert handed.bound <= handed.objective * (1 + 1e-9)

@@ -22,7 +22,7 @@ from placement.milp import backends, export, lp_branch, mathopt
 from placement.milp.highs import HighsSolver
 from placement.milp.linear_model import Labels, LinearModel
 from placement.milp.proto_wire import varints
-from placement.milp.solution import SolveParams, Termination
+from placement.milp.solution import RawSolution, SolveParams, Termination
 
 N_BINARY = 7
 MILP_PACKAGE = Path(__file__).resolve().parents[1] / "placement" / "milp"
@@ -234,7 +234,7 @@ def test_lp_branch_matches_brute_force_on_random_mixed_binary_programs(seed):
     truth = brute_force(program)
     highs = HighsSolver(model, _params())
     raw = lp_branch.solve(highs, _params(), max_nodes=2**N_BINARY * 2, max_root_fractional=N_BINARY)
-    assert raw is not None
+    assert isinstance(raw, RawSolution)
     if truth is None:
         assert raw.termination is Termination.INFEASIBLE and raw.values is None
         return
@@ -259,11 +259,15 @@ def test_fractional_roots_are_branched_and_the_node_limit_hands_over():
         full = lp_branch.solve(
             HighsSolver(model), _params(), max_nodes=1000, max_root_fractional=N_BINARY
         )
-        if root is None:  # the root LP was fractional: one node cannot settle it
+        if isinstance(root, lp_branch.Handover):  # a fractional root: one node cannot settle it
             branched += 1
             truth = brute_force(program)
             expected = Termination.INFEASIBLE if truth is None else Termination.OPTIMAL
             assert full.termination is expected
+            # what it hands over is valid: a bound below the optimum, no incumbent yet
+            assert root.values is None and root.nodes == 1
+            if truth is not None:
+                assert root.bound is not None and root.bound <= truth + 1e-6
             assert "LP nodes" in full.detail  # more than one
             if truth is not None:
                 assert full.objective == pytest.approx(truth, rel=1e-6, abs=1e-6)
@@ -273,7 +277,9 @@ def test_fractional_roots_are_branched_and_the_node_limit_hands_over():
 def test_a_past_deadline_hands_over():
     model, _ = random_program(3)
     past = time.perf_counter() - 1.0
-    assert lp_branch.solve(HighsSolver(model), _params(deadline=past)) is None
+    handover = lp_branch.solve(HighsSolver(model), _params(deadline=past))
+    assert isinstance(handover, lp_branch.Handover)
+    assert handover.values is None and handover.bound is None and handover.nodes == 0
 
 
 # ----------------------------------------------------------------------------- files and IIS
@@ -327,3 +333,25 @@ def test_thread_counts_can_change_between_solves_in_one_process():
         raw = backends.solve_model(model, "highs", _params(threads=threads))
         assert raw.termination is Termination.OPTIMAL, threads
         assert raw.objective == pytest.approx(truth, rel=1e-6, abs=1e-6)
+
+
+def test_a_node_limit_hands_over_a_feasible_incumbent_and_a_valid_bound():
+    handed = 0
+    for seed in range(24):
+        model, program = random_program(seed)
+        truth = brute_force(program)
+        found = lp_branch.solve(
+            HighsSolver(model), _params(), max_nodes=3, max_root_fractional=N_BINARY
+        )
+        if not isinstance(found, lp_branch.Handover) or truth is None:
+            continue
+        handed += 1
+        assert found.bound is not None and found.bound <= truth + 1e-6
+        if found.values is not None:
+            values = found.values
+            assert found.objective >= truth - 1e-6
+            assert np.allclose(values[:N_BINARY], np.round(values[:N_BINARY]))
+            activity = program["A"] @ values[:N_BINARY] + program["b"] * values[N_BINARY]
+            assert np.all(activity >= program["lo"] - 1e-6)
+            assert np.all(activity <= program["hi"] + 1e-6)
+    assert handed >= 3

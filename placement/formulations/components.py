@@ -288,17 +288,10 @@ def add_cooling_linking(
     pair_cols = np.concatenate(columns)
     needs = option >= 0
     if per_pair:
-        count = int(needs.sum())
-        rows = np.arange(count)
-        model.add_rows(
-            "cooling_pair",
-            count,
-            np.concatenate([rows, rows]),
-            np.concatenate([pair_cols[needs], cols.install[option[needs]]]),
-            np.concatenate([np.ones(count), -np.ones(count)]),
-            ub=0.0,
+        _at_most(
+            model, "cooling_pair", pair_cols[needs], cols.install[option[needs]], 1.0,
             labels=_mixed_labels(data, needs),
-        )
+        )  # fmt: skip
     else:
         _aggregate(
             model, "cooling_aggregate", data, option[needs], pair_cols[needs], cols.install,
@@ -306,16 +299,11 @@ def add_cooling_linking(
         )  # fmt: skip
     _link_split(model, data, cols)
     installable = np.flatnonzero(cols.install >= 0)
-    rows = np.arange(installable.size)
-    model.add_rows(
-        "install_open",
-        installable.size,
-        np.concatenate([rows, rows]),
-        np.concatenate([cols.install[installable], cols.open[data.cooling.facility[installable]]]),
-        np.concatenate([np.ones(installable.size), -np.ones(installable.size)]),
-        ub=0.0,
+    _at_most(
+        model, "install_open", cols.install[installable],
+        cols.open[data.cooling.facility[installable]], 1.0,
         labels=Labels((data.cooling_ids,), (installable,)),
-    )
+    )  # fmt: skip
 
 
 def _link_split(model: LinearModel, data: ModelData, cols: Columns) -> None:
@@ -330,17 +318,10 @@ def _link_split(model: LinearModel, data: ModelData, cols: Columns) -> None:
         sv.site * n_hw + sv.option, weights=sv.it_mw * data.max_share, minlength=data.n_sites * n_hw
     )  # fmt: skip
     big_m = reach[split.site * n_hw + split.option][needs]
-    count = int(needs.sum())
-    rows = np.arange(count)
-    model.add_rows(
-        "cooling_split",
-        count,
-        np.concatenate([rows, rows]),
-        np.concatenate([cols.split[needs], cols.install[option[needs]]]),
-        np.concatenate([np.ones(count), -big_m]),
-        ub=0.0,
+    _at_most(
+        model, "cooling_split", cols.split[needs], cols.install[option[needs]], big_m,
         labels=pair_labels(data, split, needs),
-    )
+    )  # fmt: skip
 
 
 def _mixed_labels(data: ModelData, keep: np.ndarray) -> Labels:
@@ -433,16 +414,7 @@ def add_max_training_sites(
         _link_each(model, "link_training_site", data, data.training, cols.train, tsite, 1.0)
     else:
         _aggregate(model, "link_training_site", data, data.training.site, cols.train, tsite)
-    rows = np.arange(data.n_sites)
-    model.add_rows(
-        "training_site_open",
-        data.n_sites,
-        np.concatenate([rows, rows]),
-        np.concatenate([tsite, cols.open]),
-        np.concatenate([np.ones(data.n_sites), -np.ones(data.n_sites)]),
-        ub=0.0,
-        labels=site_labels(data),
-    )
+    _at_most(model, "training_site_open", tsite, cols.open, 1.0, labels=site_labels(data))
     model.add_rows("max_training_sites", 1, np.zeros(data.n_sites), tsite, 1.0, ub=limit)
 
 
@@ -489,16 +461,32 @@ def _link_each(
     coefficient: float,
 ) -> None:
     """x_p − coefficient · y_site(p) ≤ 0 for every pair p."""
-    n = len(pairs)
+    _at_most(
+        model, name, pair_cols, site_cols[pairs.site], coefficient, labels=pair_labels(data, pairs)
+    )
+
+
+def _at_most(
+    model: LinearModel,
+    name: str,
+    left: np.ndarray,
+    right: np.ndarray,
+    coefficient: float | np.ndarray,
+    *,
+    labels: Labels,
+) -> None:
+    """One row per k: x_left[k] − coefficient[k] · x_right[k] ≤ 0 (a variable allowed only
+    where, and as far as, another is switched on)."""
+    n = int(np.asarray(left).size)
     rows = np.arange(n)
     model.add_rows(
         name,
         n,
         np.concatenate([rows, rows]),
-        np.concatenate([pair_cols, site_cols[pairs.site]]),
-        np.concatenate([np.ones(n), np.full(n, -coefficient)]),
+        np.concatenate([left, right]),
+        np.concatenate([np.ones(n), -np.broadcast_to(coefficient, n)]),
         ub=0.0,
-        labels=pair_labels(data, pairs),
+        labels=labels,
     )
 
 

@@ -7,9 +7,10 @@ relaxation is integral or nearly so on realistic scenarios (facility location wi
 linking), so a best-first branch and bound over a few such LPs usually proves the optimum in
 one to a handful of LP solves. Every node changes only the bounds of the model already encoded
 in HiGHS and starts from the previous basis. Past ``max_nodes`` it stops and the caller hands
-the MILP to the solver's own branch and cut, so nothing is lost but the time spent; it also
-hands over at once when the root has more than ``max_root_fractional`` fractional integer
-variables, so on such models the price is one fast LP.
+the MILP to the solver's own branch and cut with what it found (:class:`Handover`: the best
+integral solution as a MIP start, and the bound proved so far), so nothing is lost but the
+time spent; it also hands over at once when the root has more than ``max_root_fractional``
+fractional integer variables, so on such models the price is one fast LP.
 
 Algorithm (exact; ``x̄`` is a node's LP solution, ``U`` the incumbent, ``g`` the gap)::
 
@@ -108,6 +109,19 @@ class _Search:
             self.incumbent, self.upper_bound = values, value
         return value
 
+    def handover(self) -> Handover:
+        """The incumbent and the proven bound: min over open nodes and the incumbent (−∞, i.e.
+        None, while the root is unsolved or the root itself was handed over)."""
+        bounds = [self.upper_bound, *(node.bound for _, _, node in self.open_nodes)]
+        bound = min(bounds)
+        return Handover(
+            values=self.incumbent,
+            objective=None if self.incumbent is None else self.upper_bound,
+            bound=bound if math.isfinite(bound) else None,
+            nodes=self.solved,
+            seconds=self.lp_seconds,
+        )
+
     def result(self, termination: Termination, detail: str) -> RawSolution:
         bound = min([self.upper_bound, *(node.bound for _, _, node in self.open_nodes)])
         if self.incumbent is None:
@@ -117,6 +131,18 @@ class _Search:
         )
 
 
+@dataclass(frozen=True)
+class Handover:
+    """What an unfinished LP branch and bound leaves for the MIP solver that takes over: its
+    best integral solution (a MIP start) and the lower bound it proved, either possibly None."""
+
+    values: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    nodes: int
+    seconds: float
+
+
 def solve(
     highs: HighsSolver,
     params: SolveParams,
@@ -124,13 +150,13 @@ def solve(
     max_nodes: int = DEFAULT_MAX_NODES,
     max_root_fractional: int = MAX_ROOT_FRACTIONAL,
     progress: Progress | None = None,
-) -> RawSolution | None:
+) -> RawSolution | Handover:
     """Solve the model in ``highs`` by LP branch and bound within ``params.deadline``.
 
-    Returns None, for the caller to hand the MILP to a MIP solver, when the root is too
-    fractional, ``max_nodes`` LPs did not settle it, the deadline passed, or an LP failed.
-    Otherwise the result is ``optimal`` (within ``params.gap``) or ``infeasible``, both proven.
-    The model's bounds are as they were when it returns.
+    Returns a :class:`Handover`, for the caller to give the MILP to a MIP solver, when the root
+    is too fractional, ``max_nodes`` LPs did not settle it, the deadline passed, or an LP
+    failed. Otherwise the result is ``optimal`` (within ``params.gap``) or ``infeasible``, both
+    proven. The model's bounds are as they were when it returns.
     """
     say = progress or (lambda _msg: None)
     search = _Search(highs, params.gap, highs.objective, np.flatnonzero(highs.integer))
@@ -138,10 +164,10 @@ def solve(
     while search.open_nodes and not search.closed(search.open_nodes[0][0]):
         if search.solved == max_nodes:
             say(f"LP branch and bound: {search.solved} nodes did not settle it; handing over")
-            return None
+            return search.handover()
         if params.deadline is not None and time.perf_counter() >= params.deadline:
             say(f"LP branch and bound: out of time after {_nodes(search.solved)}; handing over")
-            return None
+            return search.handover()
         _, _, node = heapq.heappop(search.open_nodes)
         raw = search.solve_node(node, params)
         if raw.termination is Termination.INFEASIBLE:
@@ -150,11 +176,12 @@ def solve(
             continue
         if raw.termination is not Termination.OPTIMAL or raw.values is None:
             say(f"LP node {search.solved}: {raw.termination.value} ({raw.detail}); handing over")
-            return None
+            search.push(node)  # unsolved: its subtree still holds at the parent's bound
+            return search.handover()
         verdict, hand_over = _branch(search, node, raw, max_root_fractional)
         say(f"LP node {search.solved}: {verdict}")
         if hand_over:
-            return None
+            return search.handover()
     if search.incumbent is None:
         return search.result(
             Termination.INFEASIBLE, f"every LP branch is infeasible ({_nodes(search.solved)})"
@@ -179,6 +206,7 @@ def _branch(
         return f"integral, {search.offer(values):,.0f}", False
     fractional = int((fraction > INTEGRALITY_TOLERANCE).sum())
     if search.solved == 1 and fractional > max_root_fractional:
+        search.push(_Node(bound, node.lower, node.upper))  # the root's bound stays proven
         return f"root has {fractional} fractional integer variables; handing over", True
     column = int(search.integer[worst])
     below, above = math.floor(values[column]), math.ceil(values[column])

@@ -129,6 +129,14 @@ def _regions_without_site(scenario: Scenario, data: ModelData) -> list[str]:
         slo = scenario.region_slo_ms(region)
         if slo is not None and nearest[j] > slo:
             reason = f"its nearest site is {nearest[j]:.1f} ms away (RTT) and its SLO is {slo:g} ms"
+        elif scenario.hardware:
+            fastest = min(h.service_time_ms for h in scenario.hardware)
+            reason = (
+                f"its nearest site is {nearest[j]:.1f} ms away (RTT) within its SLO of {slo:g} ms, "
+                "but no site within reach hosts hardware whose service time fits the rest "
+                f"(the fastest adds {fastest:g} ms) with a cooling that holds its racks, or a "
+                "rule forbids them"
+            )
         else:
             reason = (
                 "no site within its SLO can host inference "

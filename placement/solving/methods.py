@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from placement.formulations import Built
 from placement.milp import lp_branch, mathopt
 from placement.milp.highs import HighsSolver
-from placement.milp.solution import RawSolution, SolveParams
+from placement.milp.solution import RawSolution, SolveParams, Termination
 from placement.solving.options import SolveOptions
 
 # The LP branch and bound may use half the time left and at most 10 s; the MIP solver gets the
@@ -58,19 +58,51 @@ def run(
 def _highs(built: Built, options: SolveOptions, params: SolveParams, say: Progress) -> Outcome:
     highs = HighsSolver(built.model, params)
     started = time.perf_counter()
+    handover = None
     if options.lp_nodes > 0:
         lp_params = dataclasses.replace(params, deadline=_lp_branch_deadline(params.deadline))
-        raw = lp_branch.solve(highs, lp_params, max_nodes=options.lp_nodes, progress=say)
-        if raw is not None:
-            return Outcome(_timed(raw, 0.0, highs.encode_seconds), "lp_branch_and_bound")
+        found = lp_branch.solve(highs, lp_params, max_nodes=options.lp_nodes, progress=say)
+        if isinstance(found, RawSolution):
+            return Outcome(_timed(found, 0.0, highs.encode_seconds), "lp_branch_and_bound")
+        handover = found
         say(
             "solving with HiGHS branch and cut after "
             f"{time.perf_counter() - started:.1f} s of LP branch and bound"
+            + ("" if handover.values is None else f" (start {handover.objective:,.0f})")
         )
     spent = time.perf_counter() - started
-    raw = highs.solve_mip(params)
+    start = None if handover is None else handover.values
+    raw = highs.solve_mip(params, start=start)
+    if handover is not None:
+        raw = _with_handover(raw, handover, params.gap)
     # the LP branch and bound that handed over counts as solving time
     return Outcome(_timed(raw, spent, highs.encode_seconds), "milp")
+
+
+def _with_handover(raw: RawSolution, handover: lp_branch.Handover, gap: float) -> RawSolution:
+    """The MIP's answer with what the LP branch and bound proved before it: the better
+    incumbent and the larger of the two valid lower bounds (optimal when they meet)."""
+    if raw.termination in (Termination.INFEASIBLE, Termination.OPTIMAL, Termination.ERROR):
+        return raw
+    values, objective = raw.values, raw.objective
+    if handover.values is not None and (objective is None or handover.objective < objective):
+        values, objective = handover.values, handover.objective
+    bounds = [b for b in (raw.bound, handover.bound) if b is not None]
+    bound = max(bounds) if bounds else None
+    if objective is None:
+        return dataclasses.replace(raw, bound=bound)
+    termination = Termination.FEASIBLE
+    detail = raw.detail
+    if bound is not None and objective - bound <= max(gap * abs(objective), 1e-9):
+        termination, detail = Termination.OPTIMAL, "proved by LP branch and bound and HiGHS"
+    return dataclasses.replace(
+        raw,
+        termination=termination,
+        detail=detail,
+        values=values,
+        objective=objective,
+        bound=bound if bound is None else min(bound, objective),
+    )
 
 
 def _lp_branch_deadline(deadline: float | None) -> float:
