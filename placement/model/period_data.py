@@ -11,7 +11,9 @@ One period of one year has w = W = 1: the single-period annual model exactly.
 
 The scenario of period t (:func:`period_scenario`) is the scenario with
 
-* every region's users and demand × G_jt, its cumulative growth (model/periods.py);
+* every region's users and demand × G_jt, its cumulative growth (model/periods.py); a
+  region whose demand has fallen to zero (a growth of −100 %) is left out of the period and
+  every later one: it needs no site. Explicit pair costs are held as stated;
 * prices × the period's index: energy, carbon, lease, cloud and inference hardware as paid
   in t; build, cooling and a site's fixed capital as *bought* in t (the price of a block of
   capacity, an opening or an installation made in t); a training cluster's hardware at the
@@ -131,8 +133,11 @@ def period_scenario(
         update={
             "name": f"{scenario.name} {period.year}",
             "regions": tuple(
-                _grown(r, float(g)) for r, g in zip(scenario.regions, growth, strict=True)
+                _grown(r, float(g))
+                for r, g in zip(scenario.regions, growth, strict=True)
+                if g > 0.0
             ),
+            "pair_costs_usd_per_year": _pair_costs_of(scenario, growth),
             "sites": tuple(_site_priced(s, index) for s in scenario.sites),
             "training": training,
             "cooling_technologies": tuple(
@@ -154,6 +159,17 @@ def period_scenario(
             "periods": (),
         }
     )
+
+
+def _pair_costs_of(scenario: Scenario, growth: np.ndarray) -> dict[str, dict[str, float]]:
+    """The pair costs of the regions with demand in the period (held at their stated value)."""
+    gone = {r.id for r, g in zip(scenario.regions, growth, strict=True) if g <= 0.0}
+    if not gone:
+        return scenario.pair_costs_usd_per_year
+    return {
+        sid: {rid: cost for rid, cost in row.items() if rid not in gone}
+        for sid, row in scenario.pair_costs_usd_per_year.items()
+    }
 
 
 def _grown(region: Region, factor: float) -> Region:

@@ -7,7 +7,8 @@ A scenario may list periods t = 1..T (e.g. the years 2026–2030). Each period s
 * ``demand_growth`` g_t: inference demand grows by this share over the previous period (the
   first period: over the demand the scenario states), and ``region_growth`` overrides it per
   region id. Region j's demand and users in period t are the stated ones times
-  G_jt = Π_{τ≤t} (1 + g_jτ), so a growth below −1 (−100 %) is an error;
+  G_jt = Π_{τ≤t} (1 + g_jτ), so a growth below −1 (−100 %) is an error; at −100 % the
+  region has no demand from then on and needs no site;
 * ``price_index``: multipliers (> 0) of the scenario's prices in that period — energy,
   carbon, build (a site's build and fixed capital), cooling (technology capital), hardware,
   lease (rent and fixed cost) and cloud (unit-hour prices);

@@ -92,7 +92,8 @@ def _prices(pdata: PeriodData, price) -> np.ndarray:
 def _building_load(data: ModelData, d: Decisions) -> np.ndarray:
     """IT MW at each facility (training placed, inference served)."""
     tr, sv = data.training, data.serving
-    load = np.bincount(tr.site[d.train], tr.it_mw[d.train], minlength=data.n_sites)
+    load = np.zeros(data.n_sites)  # float even with no training pair
+    load += np.bincount(tr.site[d.train], tr.it_mw[d.train], minlength=data.n_sites)
     on = d.serve > 0
     return load + np.bincount(sv.site[on], d.serve[on] * sv.it_mw[on], minlength=data.n_sites)
 
@@ -101,7 +102,8 @@ def _cooling_load(data: ModelData, d: Decisions) -> np.ndarray:
     """IT MW in each cooling option (training, single-option serving, split variables)."""
     tr, sv, sp = data.training, data.serving, data.split
     n = len(data.cooling)
-    load = np.bincount(tr.tech[d.train], tr.it_mw[d.train], minlength=n)
+    load = np.zeros(n)  # float even with no training pair
+    load += np.bincount(tr.tech[d.train], tr.it_mw[d.train], minlength=n)
     on = (d.serve > 0) & (sv.tech >= 0)
     load += np.bincount(sv.tech[on], d.serve[on] * sv.it_mw[on], minlength=n)
     return load + np.bincount(sp.tech[d.split > 0], d.split[d.split > 0], minlength=n)

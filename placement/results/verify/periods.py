@@ -2,9 +2,10 @@
 
 Re-derived here from the scenario's fields, with no model code: each period's years and
 discount weight w_t = Σ_y (1 + r)^−(y − first year); each period's scenario (every region's
-users and demand × its cumulative growth, prices × the period's index, the clusters arrived
-by then, a cluster's hardware at its arrival period's price); and what a block of capacity,
-an opening or an installation costs when made in a given period.
+users and demand × its cumulative growth, a region grown to zero left out, prices × the
+period's index, the clusters arrived by then, a cluster's hardware at its arrival period's
+price); and what a block of capacity, an opening or an installation costs when made in a
+given period.
 
 Every period's placement is then checked by the one-period :class:`Checker` against its
 scenario *with the once-bought capital taken out* (build and cooling capital per MW, a
@@ -381,7 +382,12 @@ def period_scenario(
     keep = 1.0 if capital else 0.0
     data = {k: v for k, v in base.items() if k not in ("periods", "site_defaults")}
     data["name"] = f"{scenario.name} {scenario.periods[t].year}"
-    data["regions"] = [_grown(r, growth[r["id"]]) for r in base["regions"]]
+    data["regions"] = [_grown(r, growth[r["id"]]) for r in base["regions"] if growth[r["id"]] > 0]
+    gone = {rid for rid, factor in growth.items() if factor <= 0}
+    data["pair_costs_usd_per_year"] = {
+        sid: {rid: cost for rid, cost in row.items() if rid not in gone}
+        for sid, row in base.get("pair_costs_usd_per_year", {}).items()
+    }
     data["sites"] = [_priced_site(s, index, keep) for s in base["sites"]]
     data["cooling_technologies"] = [
         {
