@@ -6,6 +6,7 @@ asserted to 1e-9 relative and every solve is verified (``solve_verified``).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from conftest import region, scenario, site, solve_verified
 
@@ -211,3 +212,17 @@ def test_a_period_that_cannot_be_served_is_a_status_naming_the_year():
     result = pl.solve(pl.Scenario.from_dict(data))
     assert result.status is pl.Status.INFEASIBLE
     assert any(line.startswith("2027: ") for line in result.diagnosis), result.diagnosis
+
+
+def test_a_block_bought_before_its_site_opens_moves_to_the_opening_period():
+    """An unfinished solve may buy capacity early where the formulation leaves out the
+    'only where open' row (buying early cannot pay there); the plan reports it bought when
+    the site opens, and drops it at a site that never opens."""
+    from placement.results.periods import _blocks
+
+    values = np.array([30.0, 20.0, 0.0, 5.0, 0.0, 0.0])
+    columns = np.array([[0, 1, 2], [3, 4, 5]])  # two facilities, three periods
+    load = np.array([[0.0, 40.0, 50.0], [0.0, 0.0, 0.0]])
+    opened = np.array([[False, True, True], [False, False, False]])
+    bought = _blocks(values, columns, load, np.ones((2, 3)), opened)
+    assert bought.tolist() == [[0.0, 50.0, 0.0], [0.0, 0.0, 0.0]]

@@ -11,7 +11,8 @@ One period of one year has w = W = 1: the single-period annual model exactly.
 
 The scenario of period t (:func:`period_scenario`) is the scenario with
 
-* every region's users and demand × G_jt, its cumulative growth (model/periods.py); a
+* every region's demand × G_jt, its cumulative growth (model/periods.py), its users (the
+  latency weight) as stated; a
   region whose demand has fallen to zero (a growth of −100 %) is left out of the period and
   every later one: it needs no site. Explicit pair costs are held as stated;
 * prices × the period's index: energy, carbon, lease, cloud and inference hardware as paid
@@ -133,7 +134,7 @@ def period_scenario(
         update={
             "name": f"{scenario.name} {period.year}",
             "regions": tuple(
-                _grown(r, float(g))
+                _grown(scenario, r, float(g))
                 for r, g in zip(scenario.regions, growth, strict=True)
                 if g > 0.0
             ),
@@ -172,14 +173,18 @@ def _pair_costs_of(scenario: Scenario, growth: np.ndarray) -> dict[str, dict[str
     }
 
 
-def _grown(region: Region, factor: float) -> Region:
+def _grown(scenario: Scenario, region: Region, factor: float) -> Region:
+    """The region with its inference demand × ``factor``, stated explicitly in the unit the
+    scenario counts it in (work with a hardware catalogue, else MW or GPUs); its population,
+    the latency weight, stays as stated."""
     if factor == 1.0:
         return region
-    update = {"population": region.population * factor}
-    for name in ("demand_gpus", "demand_mw", "demand_work"):
-        value = getattr(region, name)
-        if value is not None:
-            update[name] = value * factor
+    if scenario.hardware:
+        update = {"demand_work": scenario.region_demand_work(region) * factor}
+    elif region.demand_mw is not None:
+        update = {"demand_mw": region.demand_mw * factor}
+    else:
+        update = {"demand_gpus": scenario.region_demand_gpus(region) * factor}
     return region.model_copy(update=update)
 
 

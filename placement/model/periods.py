@@ -6,7 +6,8 @@ A scenario may list periods t = 1..T (e.g. the years 2026–2030). Each period s
   1 for the last period). Periods follow each other in order, without gaps or overlaps;
 * ``demand_growth`` g_t: inference demand grows by this share over the previous period (the
   first period: over the demand the scenario states), and ``region_growth`` overrides it per
-  region id. Region j's demand and users in period t are the stated ones times
+  region id. Region j's demand in period t is the stated one (its users, the latency weight,
+  stay as stated) times
   G_jt = Π_{τ≤t} (1 + g_jτ), so a growth below −1 (−100 %) is an error; at −100 % the
   region has no demand from then on and needs no site;
 * ``price_index``: multipliers (> 0) of the scenario's prices in that period — energy,

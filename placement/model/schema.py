@@ -14,6 +14,7 @@ no site, a region with no site inside its SLO) are *not* schema errors: they are
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -616,8 +617,8 @@ def capital_recovery_factor(rate: float, years: float) -> float:
     """Annual payment per unit of capital: r(1+r)^n / ((1+r)^n − 1), or 1/n when r = 0."""
     if rate == 0:
         return 1.0 / years
-    growth = (1.0 + rate) ** years
-    return rate * growth / (growth - 1.0)
+    # r / (1 − (1+r)^−n) through log1p/expm1: exact for tiny r too, where (1+r)^n rounds to 1
+    return rate / -math.expm1(-years * math.log1p(rate))
 
 
 def _check_pue_stated(scenario: Scenario) -> None:

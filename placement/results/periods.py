@@ -6,8 +6,9 @@ multi-period rules:
 
 * a build facility open at no fixed cost is reported open from the first period it carries
   load or capacity (a built site stays open, and an empty site costs nothing before);
-* blocks bought: the solver's B_ft, D_st ≥ 0, noise dropped and topped up so that the
-  capacity Σ_{τ≤t} B_fτ holds the period's IT MW; blocks priced at zero in every period are
+* blocks bought: the solver's B_ft, D_st ≥ 0, noise dropped, moved to the period the
+  facility opens in where bought before it, and topped up so that the capacity
+  Σ_{τ≤t} B_fτ holds the period's IT MW; blocks priced at zero in every period are
   bought as late and as little as the load allows (the cost is the same).
 
 A period's annual cost is :func:`summarise` over its data with each facility's and cooling
@@ -65,12 +66,18 @@ def read_periods(
     cooling_loads = [
         _cooling_load(p.data, d) for p, d in zip(pdata.periods, decisions, strict=True)
     ]
+    opened = np.array([values[cols.open] > 0.5 for cols in built.periods]).T  # (f, T)
+    facility = pdata.last.data.cooling.facility
     blocks = Blocks(
         building=_blocks(
-            values, built.building, np.array(loads).T, _prices(pdata, _building_price)
+            values, built.building, np.array(loads).T, _prices(pdata, _building_price), opened
         ),
         cooling=_blocks(
-            values, built.cooling, np.array(cooling_loads).T, _prices(pdata, _cooling_price)
+            values,
+            built.cooling,
+            np.array(cooling_loads).T,
+            _prices(pdata, _cooling_price),
+            opened[facility],
         ),
     )
     return _open_persistently(pdata, decisions, values, built, blocks), blocks
@@ -110,13 +117,29 @@ def _cooling_load(data: ModelData, d: Decisions) -> np.ndarray:
 
 
 def _blocks(
-    values: np.ndarray, columns: np.ndarray, load: np.ndarray, price: np.ndarray
+    values: np.ndarray,
+    columns: np.ndarray,
+    load: np.ndarray,
+    price: np.ndarray,
+    opened: np.ndarray,
 ) -> np.ndarray:
-    """Blocks bought, (owners, T): the solver's, cleaned, covering the load."""
+    """Blocks bought, (owners, T): the solver's, cleaned, covering the load.
+
+    A block the solver bought before its facility opens (allowed where buying early cannot
+    pay, see ``multiperiod.add_blocks_at_open``; an unfinished solve may still do it) moves
+    to the period the facility opens in, at that period's price, which is no higher in
+    present value; at a facility that never opens it is dropped (it holds no load)."""
     has = columns >= 0
     bought = np.zeros(columns.shape)
     bought[has] = np.maximum(values[columns[has]], 0.0)
     bought[bought < BLOCK_EPS] = 0.0
+    early = bought * ~opened
+    if early.any():
+        bought = np.where(opened, bought, 0.0)
+        first = np.where(opened.any(axis=1), opened.argmax(axis=1), -1)
+        movable = (first >= 0) & has[np.arange(first.size), np.maximum(first, 0)]
+        owners = np.flatnonzero(movable)
+        bought[owners, first[owners]] += early[owners].sum(axis=1)
     free = has.all(axis=1) & (price == 0).all(axis=1)
     needed = np.maximum.accumulate(np.where(has, load, 0.0), axis=1)
     bought[free] = np.diff(needed[free], axis=1, prepend=0.0)

@@ -2,7 +2,7 @@
 
 Re-derived here from the scenario's fields, with no model code: each period's years and
 discount weight w_t = Σ_y (1 + r)^−(y − first year); each period's scenario (every region's
-users and demand × its cumulative growth, a region grown to zero left out, prices × the
+demand × its cumulative growth, users as stated, a region grown to zero left out, prices × the
 period's index, the clusters arrived by then, a cluster's hardware at its arrival period's
 price); and what a block of capacity, an opening or an installation costs when made in a
 given period.
@@ -382,7 +382,9 @@ def period_scenario(
     keep = 1.0 if capital else 0.0
     data = {k: v for k, v in base.items() if k not in ("periods", "site_defaults")}
     data["name"] = f"{scenario.name} {scenario.periods[t].year}"
-    data["regions"] = [_grown(r, growth[r["id"]]) for r in base["regions"] if growth[r["id"]] > 0]
+    data["regions"] = [
+        _grown(scenario, r, growth[r["id"]]) for r in base["regions"] if growth[r["id"]] > 0
+    ]
     gone = {rid for rid, factor in growth.items() if factor <= 0}
     data["pair_costs_usd_per_year"] = {
         sid: {rid: cost for rid, cost in row.items() if rid not in gone}
@@ -415,11 +417,18 @@ def period_scenario(
     return Scenario.from_dict(data, source=f"period {t} of {scenario.name}")
 
 
-def _grown(region: dict[str, Any], factor: float) -> dict[str, Any]:
+def _grown(scenario: Scenario, region: dict[str, Any], factor: float) -> dict[str, Any]:
+    """Demand × factor, written in the unit the scenario counts it in; population kept."""
     out = dict(region)
-    for name in ("population", "demand_gpus", "demand_mw", "demand_work"):
-        if out.get(name) is not None:
-            out[name] = out[name] * factor
+    if factor == 1.0:
+        return out
+    stated = next(r for r in scenario.regions if r.id == region["id"])
+    if scenario.hardware:
+        out["demand_work"] = terms.work(scenario, stated) * factor
+    elif out.get("demand_mw") is not None:
+        out["demand_mw"] = out["demand_mw"] * factor
+    else:
+        out["demand_gpus"] = terms.work(scenario, stated) * factor  # GPUs without a catalogue
     return out
 
 
