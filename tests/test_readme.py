@@ -53,3 +53,17 @@ def test_readme_menu_scenario_solves_as_described(tmp_path):
     assert (choice.site, choice.option, choice.cooling) == ("dallas", "gb200", "direct_to_chip")
     assert res.costs.capital <= scn.rules.capital_budget_usd_per_year
     assert {a.hardware for a in res.serving} <= {"h100_server", "cpu_server"}
+
+
+def test_readme_plan_over_years_prints_what_it_says(capsys):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Planning over years", 1)[1]
+    block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    out = capsys.readouterr().out
+    assert "2027 ('a', 'b') opened ('b',)" in out
+    assert "2028 ('a', 'b')" in out
+    assert "optimal: 22,484,430 USD present value" in out
+    said = section.split("```", 2)[2]
+    assert "optimal: 22,484,430 USD\npresent value" in said

@@ -14,8 +14,9 @@ Sources and every assumption: ``data/README.md`` ("Growth path"). In brief:
   trajectory for site-level build, rent and GPU prices that we could source.
 * **Soft demand** (``UNSERVED_PENALTY_USD_PER_WORK_YEAR``): the Honolulu edge (10 MW, the
   only candidate inside Hawaii's SLO) fills up before 2030 at this growth, so demand no site
-  can hold goes unserved at twice its cloud price (8 × 3.90 USD per H100-equivalent-hour,
+  can hold goes unserved at twice its cloud price (2 × 3.90 USD per H100-equivalent-hour ×
   8,760 h): ASSUMPTION, high enough that everything servable is served.
+* Users (the latency weight) stay as stated: growth is more work per user.
 """
 
 from __future__ import annotations
