@@ -35,6 +35,11 @@ from placement.solving.solve import (
     _relative_gap,
 )
 
+# The LP branch and bound's cap grows with the periods: a plan's LP is T one-period LPs tied
+# together, and HiGHS's own MIP, which gets the time left, solves its LPs far slower (see
+# placement/milp/lp_branch.py); half the time left still bounds it.
+LP_BRANCH_SECONDS_PER_PERIOD = methods.LP_BRANCH_MAX_SECONDS
+
 
 def solve_periods(
     scenario: Scenario, options: SolveOptions, say: Progress, customise: Customise | None
@@ -77,7 +82,13 @@ def solve_periods(
         f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
     )
     deadline = None if options.time_limit is None else started + options.time_limit
-    outcome = methods.run(built, options, deadline=deadline, progress=say)
+    outcome = methods.run(
+        built,
+        options,
+        deadline=deadline,
+        progress=say,
+        lp_branch_seconds=LP_BRANCH_SECONDS_PER_PERIOD * len(pdata.periods),
+    )
     raw = outcome.raw
     common |= {
         "method": outcome.method,
