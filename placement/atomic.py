@@ -1,4 +1,8 @@
-"""Atomic file writes: a reader sees the old file or the whole new one, never half."""
+"""Atomic file writes: a reader sees the old file or the whole new one, never half.
+
+A write that fails (a full disk, a closed mount) removes its temporary file and raises the
+:class:`OSError` with the target's name, so callers can say which file could not be written.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +29,11 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+            # a failed write (e.g. ENOSPC) names no file: name the one being written
+            raise OSError(exc.errno, exc.strerror or str(exc), os.fspath(path)) from exc
         raise
 
 

@@ -18,7 +18,8 @@ import pytest
 from google.protobuf.internal import encoder
 from ortools.math_opt import model_pb2
 
-from placement.milp import backends, export, lp_branch, mathopt
+from placement.milp import backends, export, lp_branch, mathopt, watchdog
+from placement.milp import highs as highs_module
 from placement.milp.highs import HighsSolver
 from placement.milp.linear_model import Labels, LinearModel
 from placement.milp.proto_wire import varints
@@ -225,6 +226,88 @@ def test_highs_deadline_interrupts_and_the_flag_does_not_stick():
     reference = backends.solve_model(model, "scip", _params())
     assert proved.termination is Termination.OPTIMAL
     assert proved.objective == pytest.approx(reference.objective, rel=1e-9)
+
+
+def _slow_phase(seconds: float, *, before: bool):
+    """A stand-in for a HiGHS phase that ignores interrupts (presolve, the MIP's root LP):
+    the run sleeps ``seconds`` before or after HiGHS itself runs."""
+    original = highs_module._Watch.run
+
+    def run(self, highs):
+        if before:
+            time.sleep(seconds)
+        original(self, highs)
+        if not before:
+            time.sleep(seconds)
+
+    return run
+
+
+def test_a_run_that_ignores_its_deadline_is_left_behind_and_the_solver_stays_usable(
+    monkeypatch,
+):
+    model = multi_knapsack(30, 6, seed=0)
+    highs = HighsSolver(model, _params())
+    monkeypatch.setattr(highs_module._Watch, "run", _slow_phase(3.0, before=True))
+    left = highs.solve_mip(_params(deadline=time.perf_counter() + 0.1))
+    assert left.termination is Termination.NO_SOLUTION  # nothing reported before the deadline
+    assert "had not stopped" in left.detail and left.values is None
+    assert watchdog.left_behind() == 1
+    monkeypatch.undo()
+    # the solver re-encodes the model into a fresh instance; the run left behind ends on its own
+    proved = highs.solve_mip(_params())
+    reference = backends.solve_model(model, "scip", _params())
+    assert proved.termination is Termination.OPTIMAL
+    assert proved.objective == pytest.approx(reference.objective, rel=1e-9)
+    assert watchdog.wait_for_left_behind(timeout=30.0)
+
+
+def test_a_run_left_behind_returns_the_incumbent_and_bound_its_callbacks_reported(monkeypatch):
+    model = multi_knapsack(30, 6, seed=1)
+    reference = backends.solve_model(model, "scip", _params())
+    highs = HighsSolver(model, _params())
+    # HiGHS finishes, then the thread lingers past the deadline: what the callbacks saw is all
+    # the caller can have
+    monkeypatch.setattr(highs_module._Watch, "run", _slow_phase(2.0, before=False))
+    left = highs.solve_mip(_params(deadline=time.perf_counter() + 1.0))
+    assert left.termination is Termination.FEASIBLE and "had not stopped" in left.detail
+    assert left.objective == pytest.approx(reference.objective, rel=1e-9)
+    assert float(model.objective @ left.values) == pytest.approx(left.objective, rel=1e-12)
+    assert left.bound is None or left.bound <= left.objective + 1e-9
+    assert watchdog.wait_for_left_behind(timeout=30.0)
+
+
+def test_a_mathopt_solve_that_ignores_its_deadline_is_left_behind(monkeypatch):
+    model = multi_knapsack(30, 6, seed=3)
+    real_solve = mathopt.mathopt.solve
+
+    def presolve_then_solve(*args, **kwargs):  # SCIP's presolve does not look at interrupts
+        time.sleep(2.0)
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(mathopt.mathopt, "solve", presolve_then_solve)
+    left = mathopt.solve(model, "scip", _params(deadline=time.perf_counter() + 0.1))
+    assert left.termination is Termination.NO_SOLUTION and "had not stopped" in left.detail
+    monkeypatch.undo()
+    assert watchdog.wait_for_left_behind(timeout=30.0)
+    proved = mathopt.solve(model, "scip", _params())
+    assert proved.termination is Termination.OPTIMAL
+
+
+def test_an_lp_left_behind_hands_the_mip_a_fresh_instance(monkeypatch):
+    model = multi_knapsack(30, 6, seed=2)
+    highs = HighsSolver(model, _params())
+    monkeypatch.setattr(highs_module._Watch, "run", _slow_phase(2.0, before=True))
+    lp = highs.solve_lp(_params(deadline=time.perf_counter() + 0.1))
+    assert lp.termination is Termination.NO_SOLUTION and lp.bound is None
+    monkeypatch.undo()
+    highs.restore_bounds(np.arange(3))  # a caller's clean-up must not touch the busy instance
+    proved = highs.solve_mip(_params())
+    assert proved.termination is Termination.OPTIMAL
+    assert proved.objective == pytest.approx(
+        backends.solve_model(model, "scip", _params()).objective, rel=1e-9
+    )
+    assert watchdog.wait_for_left_behind(timeout=30.0)
 
 
 # ----------------------------------------------------------------------------- LP branch and bound

@@ -85,3 +85,21 @@ def test_the_command_line_writes_the_timeline(capsys, tmp_path, plan):
     sites = list(csv.DictReader((out / "sites.csv").open(encoding="utf-8")))
     # the last period's placement: b is idle in 2028 but built, so open
     assert {row["site"] for row in sites if row["open"] == "True"} == {"a", "b"}
+
+
+def test_a_plans_memory_estimate_counts_every_periods_model(monkeypatch):
+    from placement.formulations import multiperiod
+    from placement.model.period_data import build_period_data
+    from placement.solving import memory
+
+    scn = pl.datasets.us_small_growth(count=3)
+    pdata = build_period_data(scn)
+    expected = memory.estimate_plan([p.data for p in pdata.periods])
+    built = multiperiod.build(pdata).model.num_vars
+    # blocks are counted at every facility and option, built only where capacity is bought
+    assert built <= expected.variables <= 1.05 * built + 100
+    monkeypatch.setenv(memory.LIMIT_VARIABLE, "10M")
+    result = pl.solve(scn)
+    assert result.status is pl.Status.NO_SOLUTION
+    assert result.message.startswith("refused before building the model")
+    pl.verify(scn, result)

@@ -226,3 +226,26 @@ def test_a_block_bought_before_its_site_opens_moves_to_the_opening_period():
     opened = np.array([[False, True, True], [False, False, False]])
     bought = _blocks(values, columns, load, np.ones((2, 3)), opened)
     assert bought.tolist() == [[0.0, 50.0, 0.0], [0.0, 0.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda p: p[1].update(demand_growth=1e30), "periods[1].demand_growth = 1e+30"),
+        (lambda p: p[1].update(price_index={"build": 1e30}), "periods[1].price_index.build"),
+        (lambda p: p[1].update(region_growth={"r": 1e9}), "periods[1].region_growth"),
+        (  # ×100 four times: 1e8 times the stated demand by 2030
+            lambda p: [
+                *(q.update(demand_growth=99.0) for q in p[1:]),
+                p.extend({"year": y, "demand_growth": 99.0} for y in (2029, 2030)),
+            ],
+            "periods[4].demand_growth: region 'r'",
+        ),
+    ],
+)
+def test_absurd_period_magnitudes_are_named(change, field):
+    data = _grow_then_shrink().to_dict()
+    change(data["periods"])
+    with pytest.raises(pl.ScenarioError) as error:
+        pl.Scenario.from_dict(data)
+    assert field in str(error.value)

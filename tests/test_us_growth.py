@@ -18,6 +18,12 @@ def test_the_growth_rate_is_the_iea_base_case_inside_lbnls_range():
     assert "176 TWh" in readme and "325–580 TWh" in readme and "≈ 945 TWh" in readme
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # the bundled data's documented gaps
+def test_the_growth_paths_respect_the_magnitude_limits():
+    for scenario in (pl.datasets.us_small_growth(), pl.datasets.us_default_growth()):
+        assert pl.Scenario.from_dict(scenario.to_dict()) == scenario
+
+
 def test_the_growth_path_of_us_small():
     scn = pl.datasets.us_small_growth()
     assert [p.year for p in scn.periods] == [2026, 2027, 2028, 2029, 2030]

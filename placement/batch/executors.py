@@ -31,6 +31,7 @@ from placement.solving.solve import solve
 Task = dict[str, Any]
 OnSubmit = Callable[[Task], None]
 EXECUTORS = ("sequential", "process", "dask")
+MAX_IDLE_BREAKS = 3
 
 
 def run_task(task: Task) -> dict[str, Any]:
@@ -94,9 +95,17 @@ def run_sequential(tasks: Iterable[Task], on_submit: OnSubmit) -> Iterator[dict[
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
-    """forkserver where the platform has it (no fork of a threaded parent), else spawn."""
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method)
+    """forkserver where the platform has it (no fork of a threaded parent), else spawn.
+
+    The fork server preloads this module (and with it the solver stack), so each worker,
+    including those of a pool rebuilt after a worker died, starts in milliseconds instead of
+    importing everything again (measured: about 1.5 s per pool on 2 cores without it).
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", __name__])
+    return context
 
 
 def run_process_pool(
@@ -104,9 +113,11 @@ def run_process_pool(
 ) -> Iterator[dict[str, Any]]:
     """Solve in a ``ProcessPoolExecutor`` of ``workers`` processes.
 
-    If a worker process dies (out of memory, a crash in native code), the pool is rebuilt and
-    the tasks that were in flight are tried once more; a task in flight at two deaths is
-    recorded as an error.
+    If a worker process dies (out of memory, a crash in native code, a kill), the pool is
+    rebuilt and the tasks that were in flight are tried once more; a task in flight at two
+    deaths is recorded as an error. A pool found broken when a task is handed to it (a worker
+    died while the previous answer was being stored) is rebuilt the same way, and the task
+    that could not be handed over is submitted to the new pool.
     """
     context = pool_context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
@@ -115,40 +126,53 @@ def run_process_pool(
     deaths: dict[str, int] = {}
     source = iter(tasks)
     exhausted = False
+    idle_breaks = 0  # pool breaks in a row with nothing in flight
     try:
         while True:
-            while len(pending) < 2 * workers and (retry or not exhausted):
-                if retry:
-                    task = retry.pop(0)
-                else:
-                    task = next(source, None)
-                    if task is None:
-                        exhausted = True
-                        break
-                on_submit(task)
-                pending[pool.submit(run_task, task)] = task
-            if not pending:
-                return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
             broken = False
-            for future in done:
-                task = pending.pop(future)
+            while len(pending) < 2 * workers and (retry or not exhausted):
+                task = retry.pop(0) if retry else next(source, None)
+                if task is None:
+                    exhausted = True
+                    break
                 try:
-                    record = future.result()
-                except BrokenProcessPool:
+                    future = pool.submit(run_task, task)
+                except BrokenProcessPool:  # it never ran: no attempt, no death
+                    retry.insert(0, task)
                     broken = True
-                    deaths[task["hash"]] = deaths.get(task["hash"], 0) + 1
-                    if deaths[task["hash"]] < 2:
-                        retry.append(task)
-                        continue
-                    record = error_record(
-                        task,
-                        "worker process died twice while solving this case (out of memory "
-                        "or a crash in the solver); re-run with retry_errors to try again",
+                    break
+                on_submit(task)
+                pending[future] = task
+            if not pending and not broken:
+                return
+            if pending:
+                idle_breaks = 0
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    task = pending.pop(future)
+                    try:
+                        record = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        deaths[task["hash"]] = deaths.get(task["hash"], 0) + 1
+                        if deaths[task["hash"]] < 2:
+                            retry.append(task)
+                            continue
+                        record = error_record(
+                            task,
+                            "worker process died twice while solving this case (out of memory "
+                            "or a crash in the solver); re-run with retry_errors to try again",
+                        )
+                    except Exception as exc:
+                        record = error_record(task, f"{type(exc).__name__}: {exc}")
+                    yield record
+            else:
+                idle_breaks += 1
+                if idle_breaks > MAX_IDLE_BREAKS:
+                    raise BrokenProcessPool(
+                        f"the process pool broke {idle_breaks} times in a row before any case "
+                        "could run (workers cannot start: out of memory?)"
                     )
-                except Exception as exc:
-                    record = error_record(task, f"{type(exc).__name__}: {exc}")
-                yield record
             if broken:
                 retry.extend(pending.values())
                 pending.clear()

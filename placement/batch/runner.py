@@ -12,6 +12,7 @@ batch goes on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from placement.batch import executors
 from placement.batch.spec import Case, Portfolio, PortfolioError, find_baseline
-from placement.batch.store import Record, ResultStore
+from placement.batch.store import Record, ResultStore, StorageError, storage_error
 from placement.results.result import PlacementResult, Status
 
 if TYPE_CHECKING:
@@ -151,9 +152,10 @@ def solve_portfolio(
                 if on_record is not None:
                     on_record(record)
         except BaseException:
-            if store is not None:
-                store.event("interrupted", solved=solved)
             stream.close()
+            if store is not None:
+                with contextlib.suppress(StorageError):  # the disk may be what failed
+                    store.event("interrupted", solved=solved)
             raise
     if store is not None:
         store.event("end", solved=solved, skipped=skipped)
@@ -258,18 +260,21 @@ def _finish(
     files: list[Path] = []
     notes: list[str] = []
     if store is not None:
-        written, notes = write_tables(store.out, table, sites)
-        files += written
-        if plots:
-            from placement.batch.plots import plot_cost_vs_rtt, plot_sensitivity
+        try:
+            written, notes = write_tables(store.out, table, sites)
+            files += written
+            if plots:
+                from placement.batch.plots import plot_cost_vs_rtt, plot_sensitivity
 
-            inputs = list(cases[0].inputs)
-            for path in (
-                plot_cost_vs_rtt(table, store.out / "cost_vs_rtt.png", base_case.id),
-                plot_sensitivity(table, inputs, store.out / "sensitivity.png", base_case.id),
-            ):
-                if path is not None:
-                    files.append(path)
+                inputs = list(cases[0].inputs)
+                for path in (
+                    plot_cost_vs_rtt(table, store.out / "cost_vs_rtt.png", base_case.id),
+                    plot_sensitivity(table, inputs, store.out / "sensitivity.png", base_case.id),
+                ):
+                    if path is not None:
+                        files.append(path)
+        except OSError as exc:
+            raise storage_error(Path(exc.filename or store.out), exc) from None
     return BatchResult(
         cases=cases,
         records=records,

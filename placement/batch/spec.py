@@ -41,7 +41,7 @@ from placement.batch.params import (
 from placement.batch.paths import PortfolioError, resolve
 from placement.errors import ScenarioError, SolverOptionError
 from placement.io.loader import load_scenario as io_load_scenario
-from placement.model.schema import Scenario, parse_document
+from placement.model.schema import Scenario, parse_document, resolve_referenced_files
 from placement.solving.options import SolveOptions
 
 HASH_FORMAT = 2  # 2: the shared SolveOptions (method, lp_nodes, threads, log) are hashed
@@ -194,7 +194,16 @@ class Portfolio:
                 f"list of scenario files); got base = {self.base!r}, "
                 f"scenarios = {self.scenarios!r}"
             )
-        if self.sweep not in ("cartesian", "zip"):
+        if self.base is not None and not isinstance(self.base, Scenario | str | os.PathLike):
+            raise PortfolioError(
+                f"base = {self.base!r}: must be a scenario file path, a bundled dataset name "
+                "(bundled:us_small) or a scenario mapping"
+            )
+        if self.scenarios is not None and not _paths_like(self.scenarios):
+            raise PortfolioError(
+                f"scenarios = {self.scenarios!r}: must be a folder or a list of scenario files"
+            )
+        if not isinstance(self.sweep, str) or self.sweep not in ("cartesian", "zip"):
             raise PortfolioError(f"sweep = {self.sweep!r}: must be 'cartesian' or 'zip'")
         names = [p.name for p in self.parameters]
         if self.scenarios is not None:
@@ -224,9 +233,14 @@ class Portfolio:
         if path.is_dir():
             return cls(scenarios=path, name=path.name, root=path.parent)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is allowed
         except OSError as exc:
             raise PortfolioError(f"{path}: cannot read portfolio file ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise PortfolioError(
+                f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); a portfolio is "
+                "YAML or JSON text"
+            ) from None
         data = parse_document(text, path, error=PortfolioError, kind="portfolio")
         if isinstance(data, dict) and "sites" in data and "base" not in data:
             raise PortfolioError(
@@ -254,8 +268,9 @@ class Portfolio:
             )
         try:
             base = data.get("base")
-            if isinstance(base, Mapping):
-                base = Scenario.from_dict(dict(base), source=f"{source}: base")
+            if isinstance(base, Mapping):  # an inline scenario: its files are next to the spec
+                inline = resolve_referenced_files(dict(base), Path(root))
+                base = Scenario.from_dict(inline, source=f"{source}: base")
             entries = data.get("parameters") or {}
             if not isinstance(entries, Mapping):
                 raise PortfolioError(
@@ -318,6 +333,8 @@ class Portfolio:
                         parameter.apply(data, choice.value)
                     except PortfolioError as exc:
                         raise PortfolioError(f"case {case_id!r}: {exc}") from None
+                # a file named by an override or parameter is relative to the spec's folder
+                data = resolve_referenced_files(data, self.root)
                 scenario = Scenario.from_dict(data, source=f"case {case_id!r}")
                 cases.append(_make_case(case_id, inputs, labels, scenario, self.solve))
         _check_unique_ids(cases)
@@ -466,6 +483,17 @@ def _check_unique_ids(cases: list[Case]) -> None:
                 "distinct values or labels"
             )
         seen.add(case.id)
+
+
+def _paths_like(value: Any) -> bool:
+    """A path, or a non-empty list of paths."""
+    if isinstance(value, str | os.PathLike):
+        return True
+    return (
+        isinstance(value, Sequence)
+        and bool(value)
+        and all(isinstance(v, str | os.PathLike) for v in value)
+    )
 
 
 def _resolve_path(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> Path:

@@ -12,7 +12,7 @@ name of a bundled dataset (``us_default``, ``us_small``); without it the bundled
 Exit codes: 0 success (optimal or feasible, verified); 1 infeasible, no solution, solver error or
 a failed verification; 2 bad input (invalid scenario, malformed file, unknown option value);
 130 interrupted (Ctrl-C; files are written only at the end, each atomically, so nothing is left
-half-written).
+half-written; a first Ctrl-C while HiGHS solves stops it and writes the best placement so far).
 
 Extensions: every module named in :data:`EXTENSIONS` that imports is asked to
 ``register(subparsers)``: it adds its own sub-command with ``subparsers.add_parser(...)`` and
@@ -417,7 +417,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if model_file is not None:
             say(f"writing the {options.formulation} model to {model_file}")
             write_model(scenario, model_file, options.formulation)
-        result = solve(scenario, options=options, progress=say)
+        with _stop_on_ctrl_c(options.solver, say) as stopped:
+            result = solve(scenario, options=options, progress=say)
+        if stopped() and not result.status.has_solution:
+            _error("interrupted (Ctrl-C) before any placement was found; nothing was written")
+            return EXIT_INTERRUPTED
         say("verifying the answer independently (placement.verify)")
         verified, verify_message = _verify(verify, scenario, result)
         files = _render_outputs(scenario, result, no_map=args.no_map, say=say)
@@ -430,11 +434,53 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if verified is False:
         _error(f"verification failed: {verify_message}")
         return EXIT_FAILED
+    if stopped():
+        _error(
+            f"interrupted: wrote the best placement found so far ({result.status.value}, "
+            f"objective {result.objective:,.2f} USD/yr, gap {_gap_text(result.gap)}) to {out}/"
+        )
+        return EXIT_INTERRUPTED
     if not result.ok:
         if quiet:
             _error(f"{result.status.value}: {result.message}")
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _gap_text(gap: float | None) -> str:
+    return "unknown" if gap is None else f"{gap:.2e}"
+
+
+@contextlib.contextmanager
+def _stop_on_ctrl_c(solver: str, say: Callable[[str], None]) -> Iterator[Callable[[], bool]]:
+    """While solving with HiGHS, the first Ctrl-C asks the solver to stop and return its best
+    placement so far (it is then verified and written, exit 130); a second one interrupts at
+    once. Other solvers, other threads and other phases keep Python's default (exit 130,
+    nothing written). Yields a function telling whether a stop was requested."""
+    import signal
+    import threading
+
+    from placement.milp import highs
+
+    highs.clear_stop()
+    installed = solver == "highs" and threading.current_thread() is threading.main_thread()
+    if not installed:
+        yield lambda: False
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        highs.request_stop()
+        signal.signal(signal.SIGINT, previous)  # a second Ctrl-C: KeyboardInterrupt
+        say("Ctrl-C: stopping the solver; the best placement so far will be written")
+
+    previous = signal.signal(signal.SIGINT, stop)
+    requested = False
+    try:
+        yield lambda: requested
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        requested = highs.stop_requested()
+        highs.clear_stop()
 
 
 def _model_file(out: Path, name: str | None) -> Path | None:

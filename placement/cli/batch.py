@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from placement.batch.paths import PortfolioError
+from placement.batch.store import StorageError, storage_error
 from placement.errors import PlacementError
 
 EXIT_OK, EXIT_FAILED_CASES, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -114,6 +116,7 @@ def run_batch(args: argparse.Namespace) -> int:
         )
         if args.dry_run:
             return _dry_run(portfolio, args.out, console)
+        _check_out_dir(args.out)
         result = solve_portfolio(
             portfolio,
             args.out,
@@ -131,6 +134,9 @@ def run_batch(args: argparse.Namespace) -> int:
             "[yellow]interrupted[/]: finished cases are saved; run the same command again to resume"
         )
         return EXIT_INTERRUPTED
+    except StorageError as exc:  # e.g. the disk filled up mid-run: what is stored is kept
+        err.print(f"[red]error[/]: {exc}", markup=True, highlight=False)
+        return EXIT_FAILED_CASES
     except (PlacementError, ImportError, FileNotFoundError) as exc:
         err.print(f"[red]error[/]: {exc}", markup=True, highlight=False)
         return EXIT_BAD_INPUT
@@ -138,6 +144,18 @@ def run_batch(args: argparse.Namespace) -> int:
     for note in result.notes:
         err.print(f"[yellow]note[/]: {note}", highlight=False)
     return EXIT_FAILED_CASES if result.errors else EXIT_OK
+
+
+def _check_out_dir(out: Path) -> None:
+    """Fail before any solve (exit 2) if ``--out`` cannot be created or written."""
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".placement-probe-"):
+            pass
+    except OSError as exc:
+        raise PortfolioError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
 
 
 def _stdout_console() -> Any:
@@ -241,11 +259,15 @@ def run_pareto(args: argparse.Namespace) -> int:
         args.out = Path("out") / f"pareto_{stem}"
     try:
         scenario = load_scenario(args.scenario, Path.cwd())
+        _check_out_dir(args.out)
         frontier = pareto(scenario, points=args.points, method=args.method, progress=say, **options)
         files = frontier.save(args.out)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
         return EXIT_INTERRUPTED
+    except OSError as exc:  # writing the frontier failed (disk full, permissions)
+        err.print(f"[red]error[/]: {storage_error(Path(exc.filename or args.out), exc)}")
+        return EXIT_FAILED_CASES
     except (PlacementError, ImportError) as exc:
         err.print(f"[red]error[/]: {exc}", highlight=False)
         return EXIT_BAD_INPUT

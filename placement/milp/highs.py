@@ -16,13 +16,26 @@ iteration count). HiGHS's MIP solver builds its own LP solver with default optio
 option reaches only the LPs solved here, which is why the LP branch and bound exists.
 
 Time: each solve gets ``SolveParams.seconds_left()`` as HiGHS's time limit, and an interrupt
-callback (simplex, IPM and MIP) stops it at the deadline too.
+callback (simplex, IPM and MIP) stops it at the deadline too. Neither reaches every phase: HiGHS
+checks neither inside its presolve nor inside the MIP's root LP (measured: random CFLP 200×2000
+asked to stop after 5 s returned after 11 s, 5.8 s of it in a MIP whose limit had already
+passed). So each run goes through :mod:`placement.milp.watchdog`: a background thread that the
+caller waits for only until the deadline plus a moment. A run still going then is left behind
+with its own HiGHS instance; the caller gets the best incumbent and dual bound the MIP
+callbacks reported so far, and this solver encodes the model into a fresh instance if it is
+used again.
+
+Stopping on request: :func:`request_stop` sets a process-wide flag that the same callback
+checks, so a running solve stops at its next callback (and a later one at once) with the
+termination ``interrupted`` and the best solution found so far, if any, with its bound. Only
+the command line sets it, from its Ctrl-C handler during a solve; :func:`clear_stop` resets it.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +44,7 @@ import numpy as np
 
 from placement.milp.linear_model import LinearModel
 from placement.milp.solution import RawSolution, SolveParams, Termination
+from placement.milp.watchdog import SETTLE_SECONDS, run_until, wait_for_left_behind
 
 SIMPLEX_SCALE_MAX_VALUE = 4  # HiGHS option simplex_scale_strategy: "max value 0"
 ABSOLUTE_GAP = 1e-9
@@ -50,6 +64,24 @@ _LIMIT_STATUSES = {
 }
 _INFEASIBLE_STATUSES = {_STATUS.kInfeasible, _STATUS.kUnboundedOrInfeasible}
 _FEASIBLE_SOLUTION = 2  # HiGHS kSolutionStatusFeasible
+_STOP = threading.Event()
+_INTERRUPTED = "interrupted on request (Ctrl-C)"
+
+
+def request_stop() -> None:
+    """Ask the running HiGHS solve (and any later one, until :func:`clear_stop`) to stop and
+    return its best solution so far; safe to call from a signal handler or another thread."""
+    _STOP.set()
+
+
+def clear_stop() -> None:
+    """Forget a stop request (the next solve runs normally)."""
+    _STOP.clear()
+
+
+def stop_requested() -> bool:
+    """Whether :func:`request_stop` was called since the last :func:`clear_stop`."""
+    return _STOP.is_set()
 
 
 class HighsSolver:
@@ -64,22 +96,33 @@ class HighsSolver:
         self.objective = model.objective
         self._model = model
         self._params = params or SolveParams()
-        self._deadline: float | None = None
-        self.highs = _new_highs()
-        self._configure(self._params)
-        self.highs.passModel(_highs_lp(model))
+        self._highs: highspy.Highs | None = None
+        self._watch = _Watch()
+        self._relaxed = False
+        self._encode()
+        self.encode_seconds = time.perf_counter() - started
+
+    @property
+    def highs(self) -> highspy.Highs:
+        """The HiGHS instance this solver owns (a fresh one after a run was left behind)."""
+        if self._highs is None:
+            self._encode()
+        assert self._highs is not None
+        return self._highs
+
+    def _encode(self) -> None:
+        highs = _new_highs()
+        highs.passModel(_highs_lp(self._model))
         integer = np.flatnonzero(self.integer).astype(np.int32)
         if integer.size:
             kind = np.full(integer.size, int(highspy.HighsVarType.kInteger), dtype=np.uint8)
-            self.highs.changeColsIntegrality(integer.size, integer, kind)
-        self._relaxed = False
-        for event in (
-            self.highs.cbSimplexInterrupt,
-            self.highs.cbIpmInterrupt,
-            self.highs.cbMipInterrupt,
-        ):
-            event.subscribe(self._interrupt_at_deadline)
-        self.encode_seconds = time.perf_counter() - started
+            highs.changeColsIntegrality(integer.size, integer, kind)
+        watch = _Watch()
+        for event in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt):
+            event.subscribe(watch.interrupt)
+        highs.cbMipImprovingSolution.subscribe(watch.improved)
+        self._highs, self._watch, self._relaxed = highs, watch, False
+        self._configure(self._params)
 
     # ------------------------------------------------------------------ solving
     def solve_lp(self, params: SolveParams | None = None) -> RawSolution:
@@ -92,6 +135,10 @@ class HighsSolver:
     ) -> RawSolution:
         """The MILP under the current bounds, from ``start`` (a full value vector) if given."""
         self._set_relaxed(False)
+        # Without this, a MIP solved after an LP on the same instance can report its optimal
+        # objective but return another, worse incumbent's values (HiGHS 1.16; found by
+        # benchmarks/volume.py, seed 737: 0.52 % apart). The model and options stay.
+        self.highs.clearSolver()
         if start is not None:
             ok = self.highs.setSolution(
                 self.num_vars,
@@ -181,25 +228,36 @@ class HighsSolver:
         )
         self._relaxed = relaxed
 
-    def _interrupt_at_deadline(self, event: highspy.cb.HighsCallbackEvent) -> None:
-        # set the flag both ways: HiGHS keeps it from one run to the next
-        event.interrupt(self._deadline is not None and time.perf_counter() >= self._deadline)
-
     def _run(self, params: SolveParams, *, relaxed: bool) -> RawSolution:
+        if _STOP.is_set():  # asked to stop before this solve began
+            return RawSolution(Termination.INTERRUPTED, _INTERRUPTED, None, None, None, 0.0)
+        highs, watch = self.highs, self._watch
         self._configure(params)
-        _use_threads(self.highs, params.threads)
+        _use_threads(highs, params.threads)
         left = params.seconds_left()
         # HiGHS counts time_limit against the instance's run time over all its solves
-        limit = float("inf") if left is None else self.highs.getRunTime() + max(left, 1e-3)
-        self.highs.setOptionValue("time_limit", limit)
-        self._deadline = params.deadline
+        limit = float("inf") if left is None else highs.getRunTime() + max(left, 1e-3)
+        highs.setOptionValue("time_limit", limit)
+        watch.start(params.deadline)
         started = time.perf_counter()
-        try:
-            self.highs.run()
-        finally:
-            self._deadline = None
+        finished = run_until(
+            lambda: watch.run(highs),
+            params.deadline,
+            name="placement-highs",
+            on_abandon=self._leave_behind,
+        )
         elapsed = time.perf_counter() - started
+        if not finished:
+            return watch.left_behind(relaxed, elapsed)
+        watch.deadline = None
+        if watch.error is not None:
+            raise watch.error
         return self._read(relaxed, elapsed)
+
+    def _leave_behind(self) -> None:
+        """Give the running instance to its thread for good; the next use encodes a new one."""
+        self._watch.abandoned = True
+        self._highs = None
 
     def _read(self, relaxed: bool, elapsed: float) -> RawSolution:
         status = self.highs.getModelStatus()
@@ -220,6 +278,8 @@ class HighsSolver:
             detail = "" if relaxed else f"proved by HiGHS branch and cut ({_nodes(info)})"
         elif status in _INFEASIBLE_STATUSES:
             termination, detail, values, objective = Termination.INFEASIBLE, "", None, None
+        elif status in _LIMIT_STATUSES and _STOP.is_set():
+            termination, detail = Termination.INTERRUPTED, _INTERRUPTED
         elif status in _LIMIT_STATUSES:
             termination = Termination.FEASIBLE if has_values else Termination.NO_SOLUTION
             detail = f"HiGHS stopped: {name}"
@@ -235,6 +295,67 @@ class HighsSolver:
     def _say(self, message: str) -> None:
         if self._params.log:
             print(f"placement: {message}", flush=True)
+
+
+class _Watch:
+    """One HiGHS instance's run state, shared with its callbacks (which run in the solving
+    thread): when to interrupt, and the best incumbent and dual bound the MIP reported so far,
+    for a run that is left behind at its deadline."""
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None
+        self.abandoned = False
+        self.error: BaseException | None = None
+        self.values: np.ndarray | None = None
+        self.objective: float | None = None
+        self.bound: float | None = None
+
+    def start(self, deadline: float | None) -> None:
+        self.deadline, self.error = deadline, None
+        self.values = self.objective = self.bound = None
+
+    def run(self, highs: highspy.Highs) -> None:
+        try:
+            highs.run()
+        except BaseException as error:  # handed to the waiting thread, which re-raises it
+            self.error = error
+
+    def interrupt(self, event: highspy.HighsCallbackEvent) -> None:
+        late = self.deadline is not None and time.perf_counter() >= self.deadline
+        # set the flag both ways: HiGHS keeps it from one run to the next
+        event.interrupt(late or self.abandoned or _STOP.is_set())
+        bound = getattr(event.data_out, "mip_dual_bound", None)
+        if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt and (
+            bound is not None and np.isfinite(bound)
+        ):
+            self.bound = float(bound)
+
+    def improved(self, event: highspy.HighsCallbackEvent) -> None:
+        if self.abandoned:
+            return
+        objective = float(event.data_out.objective_function_value)
+        if self.objective is None or objective < self.objective:
+            self.values = np.array(event.data_out.mip_solution, dtype=np.float64)
+            self.objective = objective
+
+    def left_behind(self, relaxed: bool, elapsed: float) -> RawSolution:
+        """What a run left behind at its deadline had found: the MIP's best so far."""
+        detail = (
+            f"HiGHS had not stopped {SETTLE_SECONDS:g} s after the deadline (HiGHS cannot be "
+            "interrupted in its presolve or the MIP's root LP), so the best it had reported is "
+            "returned and it finishes in the background"
+        )
+        values = None if relaxed else self.values
+        objective = None if values is None else self.objective
+        bound = None if relaxed else self.bound
+        if bound is not None and objective is not None:
+            bound = min(bound, objective)
+        if _STOP.is_set():
+            return RawSolution(
+                Termination.INTERRUPTED, _INTERRUPTED, values, objective, bound, elapsed
+            )
+        termination = Termination.NO_SOLUTION if values is None else Termination.FEASIBLE
+        return RawSolution(termination, detail, values, objective, bound, elapsed)
 
 
 def _nodes(info: highspy.HighsInfo) -> str:
@@ -269,6 +390,7 @@ def _use_threads(highs: highspy.Highs, threads: int | None) -> None:
     global _scheduler_threads
     wanted = 0 if threads is None else int(threads)  # 0: HiGHS chooses
     if _scheduler_threads is not None and wanted != _scheduler_threads:
+        wait_for_left_behind()  # the scheduler must not change under a run still going
         highs.resetGlobalScheduler(True)
     _scheduler_threads = wanted
 

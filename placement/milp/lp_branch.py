@@ -156,7 +156,9 @@ def solve(
     Returns a :class:`Handover`, for the caller to give the MILP to a MIP solver, when the root
     is too fractional, ``max_nodes`` LPs did not settle it, the deadline passed, or an LP
     failed. Otherwise the result is ``optimal`` (within ``params.gap``) or ``infeasible``, both
-    proven. The model's bounds are as they were when it returns.
+    proven, or ``interrupted`` (a stop was requested, :func:`placement.milp.highs.request_stop`)
+    with the incumbent, if any, and the bound of the open nodes. The model's bounds are as they
+    were when it returns.
     """
     say = progress or (lambda _msg: None)
     search = _Search(highs, params.gap, highs.objective, np.flatnonzero(highs.integer))
@@ -170,6 +172,10 @@ def solve(
             return search.handover()
         _, _, node = heapq.heappop(search.open_nodes)
         raw = search.solve_node(node, params)
+        if raw.termination is Termination.INTERRUPTED:  # stop requested: the best so far
+            search.push(node)  # its bound still counts
+            say(f"LP branch and bound: interrupted after {_nodes(search.solved)}")
+            return search.result(Termination.INTERRUPTED, raw.detail)
         if raw.termination is Termination.INFEASIBLE:
             if search.solved == 1:
                 return search.result(Termination.INFEASIBLE, "the LP relaxation is infeasible")

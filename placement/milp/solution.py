@@ -16,6 +16,7 @@ class Termination(StrEnum):
     FEASIBLE = "feasible"  # a solution, limits reached before the proof
     INFEASIBLE = "infeasible"  # proven to have no solution
     NO_SOLUTION = "no_solution"  # limits reached before any solution was found
+    INTERRUPTED = "interrupted"  # stopped on request (Ctrl-C); values: the best so far, if any
     ERROR = "error"  # the solver failed or refused the model
 
 

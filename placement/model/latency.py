@@ -9,8 +9,10 @@ route, and ``fiber_km_per_ms`` (≈ 204, light in glass with refractive index �
 length into time. ``d_ij`` is the scenario's distance (:mod:`placement.model.geodesy`).
 
 When ``NetworkSettings.backbone_graphml`` is set, RTT follows the backbone instead
-(:mod:`placement.model.backbone`); a relative path is resolved against the current working
-directory. RTTs are computed in blocks of regions (:func:`rtt_blocks`) so that memory stays
+(:mod:`placement.model.backbone`). :meth:`Scenario.from_file` (and a portfolio spec, for
+inline scenarios and overrides) makes a relative path absolute against the folder of the file
+it was written in; a relative path in a scenario built in Python is read from the current
+working directory. RTTs are computed in blocks of regions (:func:`rtt_blocks`) so that memory stays
 bounded: 1,000 sites × 30,000 regions never needs the dense 30-million-entry matrix.
 """
 

@@ -15,8 +15,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+# The same generic magnitude limit as the scenario's (placement.model.schema.MAX_VALUE): a number
+# past 1e15 is a typo or a unit mix-up, and beyond what a MILP solver takes.
+MAX_VALUE = 1e15
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_VALUE, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, le=MAX_VALUE, allow_inf_nan=False)]
 Identifier = Annotated[str, Field(min_length=1, max_length=200)]
 Pue = Annotated[float, Field(ge=1.0, le=5.0, allow_inf_nan=False)]
 

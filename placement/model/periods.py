@@ -30,8 +30,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 if TYPE_CHECKING:
     from placement.model.schema import Scenario
 
+# Magnitude limits (as schema.py's): beyond them a value is a typo or a unit mix-up
+MAX_GROWTH = 100.0  # +10,000 % in one period
+MAX_CUMULATIVE_GROWTH = 1e6  # a region's demand factor by any period
+MAX_INDEX = 1e3  # a price multiplier
+
 Identifier = Annotated[str, Field(min_length=1, max_length=200)]
-Index = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Index = Annotated[float, Field(gt=0.0, le=MAX_INDEX, allow_inf_nan=False)]
 GROWTH_RULE = "a growth must be ≥ −1 (−100 %: demand falls to zero); below it demand is negative"
 PRICE_FIELDS: tuple[str, ...] = (
     "energy",
@@ -73,6 +78,7 @@ class Period(_Frozen):
     name: str = ""
     demand_growth: float = Field(
         0.0,
+        le=MAX_GROWTH,
         allow_inf_nan=False,
         description="Growth of every region's demand over the previous period (0.2 = +20 %).",
     )
@@ -99,6 +105,11 @@ class Period(_Frozen):
         for rid, growth in value.items():
             if not -1.0 <= growth < float("inf"):  # NaN fails too
                 raise ValueError(f"region {rid!r}: growth {growth!r}: {GROWTH_RULE}")
+            if growth > MAX_GROWTH:
+                raise ValueError(
+                    f"region {rid!r}: growth {growth!r}: must be at most {MAX_GROWTH:g} "
+                    "(+10,000 % in one period)"
+                )
         return value
 
     def growth_of(self, region_id: str) -> float:
@@ -141,6 +152,17 @@ def check_periods(scenario: Scenario) -> None:
                 "periods follow each other without gaps or overlaps"
             )
     regions = {r.id for r in scenario.regions}
+    factor = dict.fromkeys(regions, 1.0)
+    for t, period in enumerate(periods):
+        for rid in factor:
+            factor[rid] *= 1.0 + period.growth_of(rid)
+        worst = max(factor, key=factor.get, default=None)
+        if worst is not None and factor[worst] > MAX_CUMULATIVE_GROWTH:
+            raise ValueError(
+                f"periods[{t}].demand_growth: region {worst!r}'s demand would be "
+                f"{factor[worst]:.3g} times the stated one by {period.year}; the growth over "
+                f"all periods must stay within {MAX_CUMULATIVE_GROWTH:g} times"
+            )
     clusters = {c.id for c in scenario.training}
     arrived: dict[str, int] = {}
     for t, period in enumerate(periods):

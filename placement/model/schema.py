@@ -35,8 +35,19 @@ from placement.model.menus import (
 )
 from placement.model.periods import Period, check_periods
 
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+# Magnitude limits. Every number has an upper bound far beyond any real planning figure and well
+# inside what a MILP solver takes (HiGHS refuses matrix values above 1e15 and treats costs from
+# 1e20 on as infinite; products such as MW × PUE × hours × price stay below that). A value past
+# its bound is a typo or a unit mix-up, refused like any invalid value, with the field named.
+MAX_VALUE = 1e15  # generic: money per year, tonnes, pair costs
+MAX_MW = 1e7  # 10 TW, more than the world's electricity generation
+MAX_COUNT = 1e9  # GPUs, racks, sites
+MAX_DENSITY_KW = 1e4  # kW per rack
+MAX_PEOPLE = 1e10
+MAX_MS = 1e6  # latency figures
+
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_VALUE, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, le=MAX_VALUE, allow_inf_nan=False)]
 Identifier = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -62,15 +73,19 @@ class Site(_Frozen):
     lat: float = Field(ge=-90.0, le=90.0, allow_inf_nan=False, description="Latitude, degrees.")
     lon: float = Field(ge=-180.0, le=180.0, allow_inf_nan=False, description="Longitude, deg.")
     power_mw: Positive | None = Field(
-        None, description="Facility power available (grid), MW; required to build here."
+        None,
+        le=MAX_MW,
+        description="Facility power available (grid), MW; required to build here.",
     )
     energy_price_usd_per_mwh: NonNegative | None = Field(
         None,
+        le=1e5,
         description="Energy price, USD/MWh (required unless the site is cloud only: on the site "
         "or in ``site_defaults``).",
     )
     carbon_kg_per_mwh: NonNegative = Field(
-        description="Grid carbon intensity, kg CO2/MWh (required: on the site or in site_defaults)."
+        le=1e4,
+        description="Grid carbon intensity, kg CO2/MWh (required: site or site_defaults).",
     )
     pue: float | None = Field(
         None,
@@ -83,10 +98,14 @@ class Site(_Frozen):
         None, ge=1.0, le=5.0, description="PUE of liquid-cooled load; defaults to ``pue``."
     )
     max_rack_density_kw: Positive = Field(
-        1000.0, description="Highest rack density the site can host, kW per rack."
+        1000.0,
+        le=MAX_DENSITY_KW,
+        description="Highest rack density the site can host, kW per rack.",
     )
     air_cooling_limit_kw: Positive = Field(
-        50.0, description="Rack density above which liquid cooling is needed, kW per rack."
+        50.0,
+        le=MAX_DENSITY_KW,
+        description="Rack density above which liquid cooling is needed, kW per rack.",
     )
     liquid_cooling_available: bool = Field(
         False, description="Whether liquid cooling may be built here."
@@ -101,11 +120,12 @@ class Site(_Frozen):
     )
     build_cost_usd_per_mw_year: NonNegative | None = Field(
         None,
+        le=1e10,
         description="Annualised build cost per MW of IT placed (required where the site can be "
         "built: site or site_defaults).",
     )
     racks_available: int | None = Field(
-        None, ge=0, description="Rack positions available; None means no space limit."
+        None, ge=0, le=MAX_COUNT, description="Rack positions available; None means no space limit."
     )
     fixed_capital_usd_per_year: NonNegative = Field(
         0.0,
@@ -198,15 +218,15 @@ class SiteDefaults(_Frozen):
     an error naming the site and the field: nothing costs a silent 0 (or a PUE of 1.0).
     """
 
-    energy_price_usd_per_mwh: NonNegative | None = None
-    carbon_kg_per_mwh: NonNegative | None = None
+    energy_price_usd_per_mwh: NonNegative | None = Field(None, le=1e5)
+    carbon_kg_per_mwh: NonNegative | None = Field(None, le=1e4)
     pue: float | None = Field(None, ge=1.0, le=5.0)
     liquid_pue: float | None = Field(None, ge=1.0, le=5.0)
     fixed_cost_usd_per_year: NonNegative | None = None
-    build_cost_usd_per_mw_year: NonNegative | None = None
+    build_cost_usd_per_mw_year: NonNegative | None = Field(None, le=1e10)
     liquid_cooling_cost_usd_per_year: NonNegative | None = None
-    max_rack_density_kw: Positive | None = None
-    air_cooling_limit_kw: Positive | None = None
+    max_rack_density_kw: Positive | None = Field(None, le=MAX_DENSITY_KW)
+    air_cooling_limit_kw: Positive | None = Field(None, le=MAX_DENSITY_KW)
     liquid_cooling_available: bool | None = None
 
 
@@ -221,14 +241,20 @@ class Region(_Frozen):
     name: str = ""
     lat: float = Field(ge=-90.0, le=90.0, allow_inf_nan=False)
     lon: float = Field(ge=-180.0, le=180.0, allow_inf_nan=False)
-    population: NonNegative = Field(0.0, description="Users in the region (latency weight).")
-    demand_gpus: NonNegative | None = Field(None, description="Inference demand, GPUs.")
-    demand_mw: NonNegative | None = Field(None, description="Inference demand as IT load, MW.")
+    population: NonNegative = Field(
+        0.0, le=MAX_PEOPLE, description="Users in the region (latency weight)."
+    )
+    demand_gpus: NonNegative | None = Field(
+        None, le=MAX_COUNT, description="Inference demand, GPUs."
+    )
+    demand_mw: NonNegative | None = Field(
+        None, le=MAX_MW, description="Inference demand as IT load, MW."
+    )
     demand_work: NonNegative | None = Field(
         None, description="Inference demand in work units at peak (with a hardware catalogue)."
     )
     slo_ms: Positive | None = Field(
-        None, description="Latency SLO (RTT, ms); None uses the scenario default."
+        None, le=MAX_MS, description="Latency SLO (RTT, ms); None uses the scenario default."
     )
 
 
@@ -241,9 +267,11 @@ class TrainingCluster(_Frozen):
 
     id: Identifier
     name: str = ""
-    gpus: int = Field(0, ge=0, description="GPUs in the cluster (informative).")
-    it_mw: Positive | None = Field(None, description="IT load of the cluster, MW.")
-    rack_density_kw: Positive | None = Field(None, description="Rack density, kW per rack.")
+    gpus: int = Field(0, ge=0, le=MAX_COUNT, description="GPUs in the cluster (informative).")
+    it_mw: Positive | None = Field(None, le=MAX_MW, description="IT load of the cluster, MW.")
+    rack_density_kw: Positive | None = Field(
+        None, le=MAX_DENSITY_KW, description="Rack density, kW per rack."
+    )
     utilisation: float | None = Field(
         None, gt=0.0, le=1.0, description="Share of the year at full load; default economics."
     )
@@ -295,10 +323,12 @@ class TrainingCluster(_Frozen):
 class InferenceProfile(_Frozen):
     """How inference demand turns into IT load and racks."""
 
-    gpu_kw: Positive = Field(1.275, description="IT kW per GPU incl. its server share.")
-    rack_density_kw: Positive = Field(41.0, description="Inference rack density, kW per rack.")
+    gpu_kw: Positive = Field(1.275, le=100.0, description="IT kW per GPU incl. its server share.")
+    rack_density_kw: Positive = Field(
+        41.0, le=MAX_DENSITY_KW, description="Inference rack density, kW per rack."
+    )
     gpus_per_1000_people: NonNegative = Field(
-        0.0, description="GPUs of demand per 1,000 people when a region gives no demand."
+        0.0, le=1e3, description="GPUs of demand per 1,000 people when a region gives no demand."
     )
     work_unit: str = Field(
         "GPU", description="Unit of inference work with a hardware catalogue (e.g. tokens/s)."
@@ -316,14 +346,14 @@ class InferenceProfile(_Frozen):
 class Economics(_Frozen):
     """Money and time: everything that turns decisions into USD per year."""
 
-    hours_per_year: Positive = 8760.0
+    hours_per_year: Positive = Field(8760.0, le=8784.0, description="Hours in a year.")
     utilisation: float = Field(1.0, gt=0.0, le=1.0, description="Default load factor.")
     latency_penalty_usd_per_user_ms_year: NonNegative = Field(
-        0.0, description="λ: USD per user per ms of RTT per year."
+        0.0, le=1e3, description="λ: USD per user per ms of RTT per year."
     )
-    carbon_price_usd_per_tonne: NonNegative = 0.0
+    carbon_price_usd_per_tonne: NonNegative = Field(0.0, le=1e5)
     unserved_penalty_usd_per_mw_year: NonNegative | None = Field(
-        None, description="If set, demand is soft: unserved MW cost this per year."
+        None, le=1e12, description="If set, demand is soft: unserved MW cost this per year."
     )
     unserved_penalty_usd_per_work_year: NonNegative | None = Field(
         None,
@@ -331,7 +361,9 @@ class Economics(_Frozen):
         "this per year.",
     )
     discount_rate: float = Field(0.08, ge=0.0, le=1.0, description="For annualising capital.")
-    lifetime_years: Positive = Field(15.0, description="For annualising capital.")
+    lifetime_years: float = Field(
+        15.0, ge=1.0, le=1000.0, allow_inf_nan=False, description="For annualising capital."
+    )
 
     @property
     def capital_recovery_factor(self) -> float:
@@ -348,16 +380,24 @@ class NetworkSettings(_Frozen):
         le=10.0,
         description="Fiber path / great circle; fitted to measured US RTTs (data/README.md).",
     )
-    fiber_km_per_ms: Positive = Field(204.0, description="Light in glass, km per ms (n≈1.47).")
+    fiber_km_per_ms: float = Field(
+        204.0,
+        ge=1.0,
+        le=300.0,
+        allow_inf_nan=False,
+        description="Light in glass, km per ms (n≈1.47); at most light in vacuum (≈ 300).",
+    )
     base_rtt_ms: NonNegative = Field(
-        1.7, description="Fixed RTT per request (switching), ms; fitted with route_factor."
+        1.7, le=1e4, description="Fixed RTT per request (switching), ms; fitted with route_factor."
     )
     distance: Literal["great_circle", "geodesic"] = "great_circle"
     default_slo_ms: Positive | None = Field(
-        None, description="SLO for regions that state none; None means no SLO."
+        None, le=MAX_MS, description="SLO for regions that state none; None means no SLO."
     )
     backbone_graphml: str | None = Field(
-        None, description="GraphML backbone (nodes with Latitude/Longitude); RTT follows it."
+        None,
+        description="GraphML backbone (nodes with Latitude/Longitude); RTT follows it. In a "
+        "scenario file, a relative path is relative to that file's folder.",
     )
     backbone_route_factor: float = Field(
         1.0, ge=1.0, le=10.0, description="Route factor on backbone links (their length is known)."
@@ -367,8 +407,8 @@ class NetworkSettings(_Frozen):
 class Rules(_Frozen):
     """Optional scenario rules."""
 
-    max_sites: int | None = Field(None, ge=0)
-    max_training_sites: int | None = Field(None, ge=0)
+    max_sites: int | None = Field(None, ge=0, le=MAX_COUNT)
+    max_training_sites: int | None = Field(None, ge=0, le=MAX_COUNT)
     must_open: tuple[str, ...] = ()
     forbidden: tuple[str, ...] = ()
     existing: tuple[str, ...] = Field((), description="Built already: fixed open.")
@@ -523,12 +563,22 @@ class Scenario(_Frozen):
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Scenario:
-        """Read a scenario from YAML (``.yaml``/``.yml``) or JSON (``.json``)."""
+        """Read a scenario from YAML (``.yaml``/``.yml``) or JSON (``.json``).
+
+        YAML is read with PyYAML's safe loader (plain data only: no Python objects). Files the
+        scenario refers to (``network.backbone_graphml``) are resolved relative to the
+        scenario file's folder, so the scenario reads the same from any working directory.
+        """
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is allowed
         except OSError as exc:
             raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(
+                f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); "
+                "a scenario is YAML or JSON text"
+            ) from None
         data = parse_document(text, path)
         if data is None:
             raise ScenarioError(
@@ -540,7 +590,7 @@ class Scenario(_Frozen):
                 f"{path}: a scenario file must hold a mapping at the top level, "
                 f"found {type(data).__name__}"
             )
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(resolve_referenced_files(data, path.parent), source=str(path))
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_defaults=False)
@@ -614,11 +664,15 @@ class Scenario(_Frozen):
 
 
 def capital_recovery_factor(rate: float, years: float) -> float:
-    """Annual payment per unit of capital: r(1+r)^n / ((1+r)^n − 1), or 1/n when r = 0."""
+    """Annual payment per unit of capital: r(1+r)^n / ((1+r)^n − 1), or 1/n when r = 0.
+
+    (1+r)^n − 1 is computed as expm1(n·log1p(r)), exact for tiny rates too (where (1+r)^n
+    rounds to 1 and the plain formula would divide by zero).
+    """
     if rate == 0:
         return 1.0 / years
-    # r / (1 − (1+r)^−n) through log1p/expm1: exact for tiny r too, where (1+r)^n rounds to 1
-    return rate / -math.expm1(-years * math.log1p(rate))
+    excess = math.expm1(years * math.log1p(rate))
+    return rate * (1.0 + excess) / excess
 
 
 def _check_pue_stated(scenario: Scenario) -> None:
@@ -722,18 +776,50 @@ def _require_unique(field: str, ids: list[str]) -> None:
         seen.add(identifier)
 
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader (plain data only), in C when libyaml is there (4x faster on the bundled
+default as YAML, and libyaml refuses nesting deeper than 1,000)."""
+REFERENCED_FILES = (("network", "backbone_graphml"),)
+"""Fields holding the path of another file: relative paths are relative to the scenario file."""
+MIN_EXPANDED_VALUES = 1_000_000
+EXPANSION_PER_CHARACTER = 10
+"""A YAML document may expand (through aliases) to at most max(1,000,000, 10 × its length)
+values: far beyond any real scenario, far below an "alias bomb" (nine nested anchors of nine
+aliases expand a 1 kB file to 387 million values)."""
+
+
+def resolve_referenced_files(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """``data`` with every relative path of :data:`REFERENCED_FILES` made absolute against
+    ``folder`` (the folder of the file the scenario was read from)."""
+    out = dict(data)
+    for section, field in REFERENCED_FILES:
+        block = out.get(section)
+        value = block.get(field) if isinstance(block, dict) else None
+        if isinstance(value, str) and value:
+            target = Path(value).expanduser()
+            if not target.is_absolute():
+                out[section] = {**block, field: os.path.abspath(folder / target)}
+    return out
+
+
 def parse_document(
     text: str, path: Path, *, error: type[Exception] = ScenarioError, kind: str = "scenario"
 ) -> Any:
     """Parse YAML (``.yaml``/``.yml``) or JSON (``.json``) text by the file's suffix.
 
-    Malformed text raises ``error`` naming the file, the line and column, and the problem.
+    YAML is read with PyYAML's safe loader (:data:`SAFE_LOADER`): plain data only (a
+    ``!!python/object`` tag is an error, never code). A document nested too deeply, expanding
+    through aliases beyond :data:`MIN_EXPANDED_VALUES` / :data:`EXPANSION_PER_CHARACTER`, or
+    holding an alias inside its own anchor (a cycle) is refused. Every problem raises
+    ``error`` naming the file (and, for malformed text, the line and column).
     """
     suffix = path.suffix.lower()
     if suffix not in (".json", ".yaml", ".yml"):
         raise error(f"{path}: unknown {kind} suffix {suffix!r}; use .yaml, .yml or .json")
     try:
-        return json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+        if suffix == ".json":
+            return json.loads(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except json.JSONDecodeError as exc:
         raise error(
             f"{path}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -742,4 +828,51 @@ def parse_document(
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        if "nesting depth" in problem:  # libyaml's limit (1,000 levels)
+            raise error(f"{path}: nested too deeply to be a {kind}{where}") from None
         raise error(f"{path}: malformed YAML{where}: {problem}") from None
+    except RecursionError:
+        raise error(f"{path}: nested too deeply to be a {kind}") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # e.g. an integer of more than 4,300 digits, or a YAML date like 2024-13-45
+        raise error(f"{path}: cannot read a value of the {kind}: {exc}") from None
+    _check_expansion(
+        data, path, error, kind, max(MIN_EXPANDED_VALUES, EXPANSION_PER_CHARACTER * len(text))
+    )
+    return data
+
+
+def _check_expansion(data: Any, path: Path, error: type[Exception], kind: str, limit: int) -> None:
+    """Refuse YAML whose aliases expand beyond ``limit`` values, or refer to themselves."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Any) -> int:
+        if not isinstance(node, dict | list):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise error(
+                f"{path}: a YAML alias refers to its own anchor (a cycle); a {kind} must be a "
+                "tree of plain values"
+            )
+        open_nodes.add(key)
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > limit:
+                raise error(
+                    f"{path}: expands through YAML aliases to more than {limit:,} values (an "
+                    f"'alias bomb'?); write the {kind}'s values out instead"
+                )
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        size(data)
+    except RecursionError:
+        raise error(f"{path}: nested too deeply to be a {kind}") from None

@@ -349,7 +349,7 @@ def _no_solution(result: PlacementResult) -> RenderableType:
     if result.diagnosis:
         lines.append(Text("Diagnosis (why it cannot be placed):", style="bold"))
         lines.append(_bullets(result.diagnosis))
-    elif result.status.value == "no_solution":
+    elif result.status.value == "no_solution" and not result.message.startswith("refused"):
         lines.append(Text("Raise --time-limit, loosen --gap, or try another --formulation."))
     return Group(*lines)
 

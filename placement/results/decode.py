@@ -1,10 +1,11 @@
 """Turn a solver's variable values into decisions, costs and KPIs (vectorised).
 
 :func:`read_decisions` rounds the values of a built model into :class:`Decisions` (binaries at
-0.5; shares below :data:`SHARE_EPS` dropped, and shares up to :data:`NOISE_AT_CLOSED_SITE` at a
-facility rounded closed or in a cooling option not installed); :func:`summarise` turns
-decisions into a typed :class:`Summary`: the result's fields, with costs and KPIs recomputed
-from the decisions.
+0.5; shares below :data:`SHARE_EPS` dropped, and shares up to :data:`NOISE_AT_CLOSED_SITE`, or
+drawing up to :data:`NOISE_MW_AT_CLOSED_SITE` MW, at a facility rounded closed or in a cooling
+option not installed: solver tolerance, handed back to the region's other facilities);
+:func:`summarise` turns decisions into a typed :class:`Summary`: the result's fields, with
+costs and KPIs recomputed from the decisions.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ SHARE_EPS = 1e-9
 # Anything larger is left for verify to report: it would be a real violation.
 NOISE_AT_CLOSED_SITE = 1e-6
 MW_EPS = 1e-9
+# The weak formulation links serve to open only through the capacity row
+# Σ use_j·serve_ij ≤ power_i·open_i, which solvers meet to an absolute tolerance (1e-6): a
+# closed facility can then keep share tolerance / use_j, large for a region of tiny demand
+# (SCIP: 6.6e-5 of a 0.01 MW region, found by benchmarks/volume.py). A share at an unusable
+# facility drawing at most this much of its capacity is such noise too.
+NOISE_MW_AT_CLOSED_SITE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,11 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
         serve = np.round(serve)  # single sourcing: binaries within the solver's tolerance
     sv = data.serving
     unusable = ~is_open[sv.site] | ((sv.cooling >= 0) & ~install[np.maximum(sv.cooling, 0)])
-    serve[(serve < SHARE_EPS) | (unusable & (serve <= NOISE_AT_CLOSED_SITE))] = 0.0
+    use = np.maximum(sv.capacity_use, sv.facility_mw)  # capacity drawn per unit share
+    noise = unusable & (
+        (serve <= NOISE_AT_CLOSED_SITE)
+        | ((use > 0.0) & (serve * use <= NOISE_MW_AT_CLOSED_SITE) & (sv.tech >= 0))
+    )
     split = np.maximum(values[cols.split], 0.0)
     split[split < MW_EPS] = 0.0
     unserved = (
@@ -64,6 +75,11 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
         if cols.unserved is None
         else np.clip(values[cols.unserved], 0.0, 1.0)
     )
+    dropped = serve * noise
+    serve[noise] = 0.0
+    if (dropped > NOISE_AT_CLOSED_SITE).any():
+        _give_back(data, serve, unusable, unserved, dropped)
+    serve[serve < SHARE_EPS] = 0.0
     unserved[unserved < SHARE_EPS] = 0.0
     train = values[cols.train] > 0.5
     # a free cooling option counts as installed where load sits in it
@@ -76,6 +92,39 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
     return Decisions(
         open=is_open, install=install, train=train, serve=serve, split=split, unserved=unserved
     )
+
+
+def _give_back(
+    data: ModelData,
+    serve: np.ndarray,
+    unusable: np.ndarray,
+    unserved: np.ndarray,
+    dropped: np.ndarray,
+) -> None:
+    """Hand shares dropped as noise (more than :data:`NOISE_AT_CLOSED_SITE` of a region) to
+    the facilities that serve the region (usable, load in one cooling option), up to the share
+    cap per facility, in proportion to what they serve (water-filling: a facility at the cap
+    passes its part on); what does not fit goes to unserved demand when demand is soft. Each
+    facility's extra goes to its largest pair for the region. In place."""
+    sv = data.serving
+    region = sv.other
+    for j in np.unique(region[dropped > NOISE_AT_CLOSED_SITE]).tolist():
+        pairs = np.flatnonzero((region == j) & ~unusable & (serve > 0.0) & (sv.tech >= 0))
+        left = float(dropped[region == j].sum())
+        sites = np.unique(sv.site[pairs])
+        for _ in range(sites.size):
+            served = np.array([serve[pairs[sv.site[pairs] == f]].sum() for f in sites])
+            room = np.maximum(data.max_share - served, 0.0)
+            weights = served * (room > SHARE_EPS)
+            if left <= SHARE_EPS or weights.sum() <= 0.0:
+                break
+            extra = np.minimum(left * weights / weights.sum(), room)
+            for f, amount in zip(sites.tolist(), extra.tolist(), strict=True):
+                at_f = pairs[sv.site[pairs] == f]
+                serve[at_f[np.argmax(serve[at_f])]] += amount
+            left -= float(extra.sum())
+        if left > SHARE_EPS and data.unserved_cost is not None:
+            unserved[j] = min(1.0, unserved[j] + left)
 
 
 def _close_idle(

@@ -105,7 +105,9 @@ def _with_handover(raw: RawSolution, handover: lp_branch.Handover, gap: float) -
     bound = max(bounds) if bounds else None
     if objective is None:
         return dataclasses.replace(raw, bound=bound)
-    termination = Termination.FEASIBLE
+    # a stop request (Ctrl-C) during the MIP stays visible as such
+    interrupted = raw.termination is Termination.INTERRUPTED
+    termination = Termination.INTERRUPTED if interrupted else Termination.FEASIBLE
     detail = raw.detail
     if bound is not None and objective - bound <= max(gap * abs(objective), 1e-9):
         termination, detail = Termination.OPTIMAL, "proved by LP branch and bound and HiGHS"

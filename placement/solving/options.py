@@ -22,6 +22,11 @@ METHODS: tuple[str, ...] = ("auto", "milp")
 HiGHS); ``auto``: the method measured best for the model's size and structure."""
 DEFAULT_GAP = 1e-6
 DEFAULT_TIME_LIMIT = 600.0
+# Ranges the solvers take: HiGHS and SCIP seeds are 31-bit; HiGHS aborts the whole process
+# (C++ terminate) when asked for 100,000 threads (found by benchmarks/fuzz.py).
+MAX_SEED = 2**31 - 1
+MAX_THREADS = 1024
+MAX_LP_NODES = 10**9
 
 
 @dataclass(frozen=True)
@@ -74,11 +79,18 @@ class SolveOptions:
         if not 0 <= gap < 1:
             raise SolverOptionError(f"gap = {self.gap!r}: the relative gap must be in [0, 1)")
         object.__setattr__(self, "gap", gap)
-        if self.threads is not None and (_integer("threads", self.threads) < 1):
-            raise SolverOptionError(f"threads = {self.threads!r}: must be at least 1")
-        _integer("seed", self.seed)
-        if _integer("lp_nodes", self.lp_nodes) < 0:
-            raise SolverOptionError(f"lp_nodes = {self.lp_nodes!r}: must be 0 or more")
+        if self.threads is not None and not 1 <= _integer("threads", self.threads) <= MAX_THREADS:
+            raise SolverOptionError(
+                f"threads = {self.threads!r}: must be from 1 to {MAX_THREADS:,}"
+            )
+        if not 0 <= _integer("seed", self.seed) <= MAX_SEED:
+            raise SolverOptionError(
+                f"seed = {self.seed!r}: must be from 0 to {MAX_SEED:,} (the solvers' range)"
+            )
+        if not 0 <= _integer("lp_nodes", self.lp_nodes) <= MAX_LP_NODES:
+            raise SolverOptionError(
+                f"lp_nodes = {self.lp_nodes!r}: must be from 0 to {MAX_LP_NODES:,}"
+            )
         if not isinstance(self.log, bool):
             raise SolverOptionError(f"log = {self.log!r}: must be true or false")
 
@@ -124,10 +136,17 @@ def _number(name: str, value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise SolverOptionError(f"{name} = {value!r}: must be a number") from None
+        raise SolverOptionError(f"{name} = {_short(value)}: must be a number") from None
+    except OverflowError:  # an integer of hundreds of digits
+        raise SolverOptionError(f"{name} = {_short(value)}: too large a number") from None
     if math.isnan(number):
         raise SolverOptionError(f"{name} = {value!r}: must be a number, not NaN")
     return number
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:40]}… ({len(text)} characters)"
 
 
 def _integer(name: str, value: Any) -> int:

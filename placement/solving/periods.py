@@ -23,7 +23,7 @@ from placement.model.period_data import PeriodData, build_period_data
 from placement.model.schema import Scenario
 from placement.results.periods import period_results, plan_fields, read_periods
 from placement.results.result import PlacementResult, Status
-from placement.solving import methods
+from placement.solving import memory, methods
 from placement.solving.options import SolveOptions
 from placement.solving.solve import (
     _STATUS_WITHOUT_SOLUTION,
@@ -69,6 +69,14 @@ def solve_periods(
             message="diagnosed infeasible before solving: " + problems[0],
             build_seconds=time.perf_counter() - started,
             diagnosis=tuple(problems),
+            **common,
+        )
+    refused = memory.refusal([period.data for period in pdata.periods], options.solver)
+    if refused is not None:
+        return PlacementResult(
+            status=Status.NO_SOLUTION,
+            message=refused,
+            build_seconds=time.perf_counter() - started,
             **common,
         )
     say(f"building the {options.formulation} model over {len(pdata.periods)} periods")

@@ -1,6 +1,7 @@
 """``placement.solve``: scenario in, frozen result out.
 
-    scenario → ModelData (exact pruning, coefficients) → diagnosis → formulation → method
+    scenario → ModelData (exact pruning, coefficients) → diagnosis → memory estimate
+             → formulation → method
              → decisions → PlacementResult (costs and KPIs recomputed from the decisions)
 
 Infeasibility, time-outs and solver failures are statuses on the result, never exceptions;
@@ -23,7 +24,7 @@ from placement.model.diagnose import diagnose
 from placement.model.schema import Scenario
 from placement.results.decode import read_decisions, summarise
 from placement.results.result import PlacementResult, Status
-from placement.solving import methods
+from placement.solving import memory, methods
 from placement.solving.options import DEFAULT_GAP, DEFAULT_TIME_LIMIT, SolveOptions
 
 SOLVERS = backends.SOLVERS
@@ -112,6 +113,16 @@ def _solve(
             build_seconds=time.perf_counter() - started,
             diagnosis=tuple(problems),
         )
+    refused = memory.refusal(data, options.solver)
+    if refused is not None:
+        return PlacementResult(
+            scenario=scenario.name,
+            status=Status.NO_SOLUTION,
+            message=refused,
+            formulation=options.formulation,
+            solver=options.solver,
+            build_seconds=time.perf_counter() - started,
+        )
     say(f"building the {options.formulation} model")
     built = build(data, options.formulation)
     if customise is not None:
@@ -158,14 +169,16 @@ def _result(
     summary = summarise(data, read_decisions(built, data, raw.values))
     objective = summary.costs.total
     result_gap = _relative_gap(objective, raw.bound)
-    proven = raw.termination is Termination.OPTIMAL or (
-        result_gap is not None and result_gap <= options.gap
-    )
+    proven = _proven(raw, objective, options.gap)
     status = Status.OPTIMAL if proven else Status.FEASIBLE
     say(f"{status.value}: {objective:,.0f} USD per year, gap {_format_gap(result_gap)}")
     return PlacementResult(
         status=status,
-        message=raw.detail,
+        message=(
+            f"{raw.detail}: the best placement found so far"
+            if raw.termination is Termination.INTERRUPTED
+            else raw.detail
+        ),
         objective=objective,
         bound=raw.bound,
         gap=result_gap,
@@ -185,6 +198,7 @@ def _result(
 _STATUS_WITHOUT_SOLUTION = {
     Termination.INFEASIBLE: Status.INFEASIBLE,
     Termination.NO_SOLUTION: Status.NO_SOLUTION,
+    Termination.INTERRUPTED: Status.NO_SOLUTION,
 }
 
 
@@ -195,6 +209,8 @@ def _message_without_solution(raw: RawSolution) -> str:
             "blame: the capacity, rules and SLOs cannot all hold together)"
         )
         return f"{message}; {raw.detail}" if raw.detail else message
+    if raw.termination is Termination.INTERRUPTED:
+        return f"{raw.detail} before any solution was found"
     return raw.detail or raw.termination.value
 
 
@@ -246,6 +262,21 @@ def solve_relaxation(
         built = build(build_model_data(scenario), formulation)
     raw = backends.solve_model(built.model, solver, backends.SolveParams(), relax=True)
     return raw.objective if raw.termination is Termination.OPTIMAL else None
+
+
+# Optimal is claimed only when the decoded objective is within the requested gap of the proven
+# bound, give or take the rounding of integer values (solvers accept 1e-6 off an integer) and a
+# micro-dollar: a solver's word alone is not enough (HiGHS once returned a worse incumbent's
+# values with an "optimal" status; benchmarks/volume.py, seed 737).
+ROUNDING_SLACK = 1e-6
+ABSOLUTE_SLACK_USD = 1e-6
+
+
+def _proven(raw: RawSolution, objective: float, gap: float) -> bool:
+    if raw.bound is None:
+        return raw.termination is Termination.OPTIMAL
+    slack = (gap + ROUNDING_SLACK) * abs(objective) + ABSOLUTE_SLACK_USD
+    return objective - raw.bound <= slack
 
 
 def _format_gap(gap: float | None) -> str:
