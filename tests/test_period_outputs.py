@@ -103,3 +103,16 @@ def test_a_plans_memory_estimate_counts_every_periods_model(monkeypatch):
     assert result.status is pl.Status.NO_SOLUTION
     assert result.message.startswith("refused before building the model")
     pl.verify(scn, result)
+
+
+def test_validate_diagnoses_every_period_of_a_plan(capsys, tmp_path, plan):
+    scn, _ = plan
+    data = scn.to_dict()
+    data["periods"][1]["demand_growth"] = 3.0  # 240 MW in 2027 against 200 MW of sites
+    path = pl.Scenario.from_dict(data).to_file(tmp_path / "plan.yaml")
+    code = cli.main(["validate", str(path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "periods" in out and "3 from 2026 to 2028, discounted at 10.0%" in out
+    assert "  - 2027: " in out
+    assert cli.main(["validate", str(scn.to_file(tmp_path / "ok.yaml"))]) == 0

@@ -595,6 +595,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:  # e.g. an unreadable backbone GraphML file
         raise ScenarioError(f"{scenario.name}: cannot build the model data: {exc}") from None
     problems = diagnose(data, single_source=args.formulation == "single_source")
+    if scenario.periods:  # a plan: every period's own data (demand grown, clusters arrived)
+        from placement.model.period_data import build_period_data
+
+        problems = [
+            f"{period.year}: {problem}"
+            for period in build_period_data(scenario).periods
+            for problem in diagnose(period.data, single_source=args.formulation == "single_source")
+        ]
     summary = scenario_summary(scenario, pairs=(len(data.training), len(data.serving)))
     if sys.stdout.isatty():
         from rich.console import Console

@@ -156,13 +156,10 @@ def scenario_summary(scenario: Scenario, pairs: tuple[int, int] | None = None) -
         f"λ = {econ.latency_penalty_usd_per_user_ms_year:g} USD/user·ms·yr, carbon price "
         f"{econ.carbon_price_usd_per_tonne:g} USD/t, capital recovery factor "
         f"{econ.capital_recovery_factor:.4f} ({econ.discount_rate:.1%} over "
-        f"{econ.lifetime_years:g} years), "
-        + (
-            "hard demand"
-            if econ.unserved_penalty_usd_per_mw_year is None
-            else f"soft demand at {econ.unserved_penalty_usd_per_mw_year:,.0f} USD/MW·yr unserved"
-        ),
+        f"{econ.lifetime_years:g} years), " + _demand_text(scenario),
     )
+    if scenario.periods:
+        table.add_row("periods", _periods_text(scenario))
     table.add_row(
         "network",
         f"RTT = {net.base_rtt_ms:g} ms + 2 × {net.route_factor:g} × km / "
@@ -262,6 +259,39 @@ def _periods_table(result: PlacementResult) -> RenderableType:
             f"{p.present_value / 1e6:,.1f}",
         )
     return table
+
+
+def _demand_text(scenario: Scenario) -> str:
+    econ = scenario.economics
+    if scenario.unserved_penalty_per_work is None:
+        return "hard demand"
+    if scenario.hardware:
+        unit = scenario.inference.work_unit
+        return (
+            f"soft demand at {econ.unserved_penalty_usd_per_work_year:,.0f} USD/{unit}·yr unserved"
+        )
+    return f"soft demand at {econ.unserved_penalty_usd_per_mw_year:,.0f} USD/MW·yr unserved"
+
+
+def _periods_text(scenario: Scenario) -> str:
+    from placement.model.periods import period_spans
+
+    spans = period_spans(scenario.periods)
+    first, (last, years) = spans[0][0], spans[-1]
+    growth = sorted({p.demand_growth for p in scenario.periods[1:]})
+    arrivals = [f"{cid} in {p.year}" for p in scenario.periods for cid in p.new_training]
+    indexed = sum(p.price_index != type(p.price_index)() for p in scenario.periods)
+    parts = [
+        f"{len(spans)} from {first} to {last + years - 1}, discounted at "
+        f"{scenario.economics.discount_rate:.1%}",
+        "demand growth " + ", ".join(f"{g:+.1%}" for g in growth) if growth else "",
+        f"{sum(bool(p.region_growth) for p in scenario.periods)} with growth by region"
+        if any(p.region_growth for p in scenario.periods)
+        else "",
+        "arriving: " + ", ".join(arrivals) if arrivals else "",
+        f"prices indexed in {indexed}" if indexed else "prices held",
+    ]
+    return "; ".join(part for part in parts if part)
 
 
 def _headline(
