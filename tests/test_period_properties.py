@@ -117,3 +117,21 @@ def test_periods_where_nothing_changes_repeat_todays_optimum(seed: int):
     assert planned.objective == pytest.approx(sum(weights) * today.objective, rel=1e-6)
     for period in planned.periods:  # each ≥ today's optimum, and they add up to it: equal
         assert period.result.objective == pytest.approx(today.objective, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_every_formulation_gives_the_same_plan_optimum(seed: int):
+    """weak aggregates the linking rows, single_source makes serving binary: each plan is
+    verified; strong and weak agree, single_source costs no less."""
+    rng = np.random.default_rng(seed)
+    data = with_menus(seed)
+    data["periods"] = random_periods(rng, data, 2)
+    data["economics"]["unserved_penalty_usd_per_work_year"] = 5e4
+    scn = pl.Scenario.from_dict(data)
+    results = {}
+    for formulation in ("strong", "weak", "single_source"):
+        results[formulation] = pl.solve(scn, formulation=formulation, gap=1e-9)
+        pl.verify(scn, results[formulation])
+    assert results["weak"].objective == pytest.approx(results["strong"].objective, rel=1e-6)
+    if results["single_source"].ok:
+        assert results["single_source"].objective >= results["strong"].objective * (1 - 1e-6)
