@@ -11,6 +11,18 @@ import tempfile
 from pathlib import Path
 
 
+def unwritable_folder(folder: str | os.PathLike[str]) -> str | None:
+    """Why files cannot be written into ``folder`` (created if missing), or None if they can:
+    checked by writing and removing a probe file, before any long work starts."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".placement-probe-"):
+            pass
+    except OSError as exc:
+        return f"cannot write there ({exc.strerror or exc})"
+    return None
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write text to ``path`` through a temporary file and an atomic rename."""
     write_bytes_atomic(path, text.encode("utf-8"))

@@ -31,7 +31,6 @@ import importlib
 import json
 import os
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -40,7 +39,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from placement.atomic import write_bytes_atomic
+from placement.atomic import unwritable_folder, write_bytes_atomic
 from placement.errors import PlacementError, ScenarioError, SolverOptionError, VerificationError
 from placement.formulations import FORMULATIONS
 from placement.io.loader import BUNDLED_NAMES
@@ -353,12 +352,9 @@ def _validated(model: Any, field: str, value: Any, option: str) -> Any:
 
 def _check_out_dir(out: Path) -> None:
     """Fail early (exit 2) if the output folder cannot be created or written."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".placement-probe-"):
-            pass
-    except OSError as exc:
-        raise ScenarioError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+    problem = unwritable_folder(out)
+    if problem is not None:
+        raise ScenarioError(f"--out {out}: {problem}")
 
 
 # ====================================================================== progress

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from placement.atomic import unwritable_folder
 from placement.batch.paths import PortfolioError
 from placement.batch.store import StorageError, storage_error
 from placement.errors import PlacementError
@@ -148,14 +149,9 @@ def run_batch(args: argparse.Namespace) -> int:
 
 def _check_out_dir(out: Path) -> None:
     """Fail before any solve (exit 2) if ``--out`` cannot be created or written."""
-    import tempfile
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".placement-probe-"):
-            pass
-    except OSError as exc:
-        raise PortfolioError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+    problem = unwritable_folder(out)
+    if problem is not None:
+        raise PortfolioError(f"--out {out}: {problem}")
 
 
 def _stdout_console() -> Any:
