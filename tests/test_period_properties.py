@@ -135,3 +135,29 @@ def test_every_formulation_gives_the_same_plan_optimum(seed: int):
     assert results["weak"].objective == pytest.approx(results["strong"].objective, rel=1e-6)
     if results["single_source"].ok:
         assert results["single_source"].objective >= results["strong"].objective * (1 - 1e-6)
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_the_period_by_period_plan_is_feasible_and_its_bound_holds(seed, monkeypatch):
+    """Solved period by period first (as large plans are): the plan verifies, its bound is
+    at most the whole plan's optimum, and the answer is no worse than the whole plan's."""
+    from placement.solving import periods as solving_periods
+
+    rng = np.random.default_rng(seed)
+    data = with_menus(seed)
+    data["periods"] = random_periods(rng, data, 3)
+    for period in data["periods"]:  # capital prices that do not rise: a bound is claimed
+        period["price_index"].update(build=1.0, cooling=1.0)
+    data["economics"]["unserved_penalty_usd_per_work_year"] = 5e4
+    scn = pl.Scenario.from_dict(data)
+    whole = pl.solve(scn, gap=1e-9)
+    pl.verify(scn, whole)
+    monkeypatch.setattr(solving_periods, "SPLIT_FIRST_NONZEROS", 0)
+    split_first = pl.solve(scn, gap=0.5)  # a loose gap: the period-by-period answer stands
+    pl.verify(scn, split_first)
+    assert split_first.method == "period_split"
+    assert split_first.bound <= whole.objective * (1 + 1e-9)
+    assert split_first.objective >= whole.objective * (1 - 1e-9)
+    exact = pl.solve(scn, gap=1e-9)  # a tight one: the whole plan is solved too
+    pl.verify(scn, exact)
+    assert exact.objective == pytest.approx(whole.objective, rel=1e-6)

@@ -1,8 +1,13 @@
 """Solving a multi-period scenario: periods in, one frozen result with a placement per period.
 
     scenario → PeriodData (each period's ModelData, discount weights, persistent training)
-             → diagnosis per period → multi-period formulation → method
+             → diagnosis per period → memory check → multi-period formulation
+             → [large plans: period by period first, solving/period_split.py: a plan and a
+                bound; done if its gap is within the asked one] → method on the whole plan
              → each period's decisions, blocks, costs → PlacementResult with ``periods``
+
+The answer is the better of the whole plan's and the period-by-period one (``method`` says
+which), with the larger of their bounds.
 
 The top-level objective, bound and gap are present values (USD) over the horizon. The same
 statuses as one period: infeasible, time-outs and solver failures are statuses, never
@@ -24,7 +29,7 @@ from placement.model.period_data import PeriodData, build_period_data
 from placement.model.schema import Scenario
 from placement.results.periods import period_results, plan_fields, read_periods
 from placement.results.result import PlacementResult, Status
-from placement.solving import memory, methods
+from placement.solving import memory, methods, period_split
 from placement.solving.options import SolveOptions
 from placement.solving.solve import (
     _STATUS_WITHOUT_SOLUTION,
@@ -42,6 +47,11 @@ from placement.solving.solve import (
 # (3 LP nodes) against 103 s with the 10 s cap, after which HiGHS's MIP had to finish it; the
 # MIP keeps the other half for its heuristics when the plan's root LP does not finish.
 LP_BRANCH_SHARE = 0.5
+# From this size on, a plan is first solved period by period (solving/period_split.py), with
+# this share of the time: the whole plan's LP relaxation grows much harder than T one-period
+# LPs (the two-year default, 1.9 M nonzeros: not finished after 200 s; one year, 0.95 M: 3.5 s).
+SPLIT_FIRST_NONZEROS = 1_500_000
+SPLIT_SHARE = 0.5
 
 
 def solve_periods(
@@ -93,6 +103,23 @@ def solve_periods(
         f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
     )
     deadline = None if options.time_limit is None else started + options.time_limit
+    split = None
+    if customise is None and len(pdata.periods) > 1 and size["nonzeros"] >= SPLIT_FIRST_NONZEROS:
+        say(f"solving the {len(pdata.periods)} periods one by one first (a plan and a bound)")
+        split = period_split.solve_split(
+            pdata, built, options, deadline=_share(deadline, SPLIT_SHARE), progress=say
+        )
+        if split.values is not None and split.bound is not None:
+            plan = _plan(pdata, built, split.values, options, "period_split")
+            gap = _relative_gap(plan["objective"], split.bound)
+            say(f"period by period: {plan['objective']:,.0f} USD, gap {_format_gap(gap)}")
+            if gap is not None and gap <= options.gap:
+                return _finish(
+                    plan, split.bound, False, "proved by the period-by-period bound", options,
+                    say, {**common, "method": "period_split", "build_seconds": build_seconds,
+                          "solve_seconds": time.perf_counter() - started - build_seconds,
+                          "model_size": size},
+                )  # fmt: skip
     outcome = methods.run(
         built,
         options,
@@ -105,20 +132,44 @@ def solve_periods(
     common |= {
         "method": outcome.method,
         "build_seconds": build_seconds + raw.handoff_seconds,
-        "solve_seconds": raw.solve_seconds,
+        "solve_seconds": time.perf_counter() - started - build_seconds - raw.handoff_seconds,
         "model_size": size,
     }
-    if raw.values is None:
+    bound = raw.bound
+    if split is not None and split.bound is not None:
+        bound = split.bound if bound is None else max(bound, split.bound)
+    plan = None
+    if raw.values is not None:
+        plan = _plan(pdata, built, raw.values, options, outcome.method)
+    if split is not None and split.values is not None:
+        mine = _plan(pdata, built, split.values, options, "period_split")
+        if plan is None or mine["objective"] < plan["objective"] * (1 - 1e-12):
+            plan, common["method"] = mine, f"{outcome.method} + period_split"
+    if plan is None:
         infeasible = raw.termination is Termination.INFEASIBLE
         return PlacementResult(
             status=_STATUS_WITHOUT_SOLUTION.get(raw.termination, Status.ERROR),
             message=_message_without_solution(raw),
-            bound=raw.bound,
+            bound=bound,
             diagnosis=_infeasible_rows(built, say) if infeasible else (),
             **common,
         )
-    decisions, blocks = read_periods(built, pdata, raw.values)
-    # the status is known only once the present value is: decode, then stamp it
+    optimal = raw.termination is Termination.OPTIMAL and common["method"] == outcome.method
+    return _finish(plan, bound, optimal, raw.detail, options, say, common)
+
+
+def _share(deadline: float | None, share: float) -> float | None:
+    if deadline is None:
+        return None
+    now = time.perf_counter()
+    return now + share * max(deadline - now, 0.0)
+
+
+def _plan(
+    pdata: PeriodData, built: multiperiod.PeriodBuilt, values, options: SolveOptions, method: str
+) -> dict:
+    """The result fields of the plan the model's ``values`` hold (decoded, costed)."""
+    decisions, blocks = read_periods(built, pdata, values)
     periods, summaries = period_results(
         pdata,
         decisions,
@@ -126,21 +177,37 @@ def solve_periods(
         status=Status.FEASIBLE,
         formulation=options.formulation,
         solver=options.solver,
-        method=outcome.method,
+        method=method,
     )
-    fields = plan_fields(pdata, periods, summaries, decisions)
+    return plan_fields(pdata, periods, summaries, decisions)
+
+
+def _finish(
+    fields: dict,
+    bound: float | None,
+    optimal: bool,
+    message: str,
+    options: SolveOptions,
+    say: Progress,
+    common: dict,
+) -> PlacementResult:
+    """The plan as a result: its status is known only once its present value is."""
     objective = fields["objective"]
-    gap = _relative_gap(objective, raw.bound)
-    proven = raw.termination is Termination.OPTIMAL or (gap is not None and gap <= options.gap)
-    status = Status.OPTIMAL if proven else Status.FEASIBLE
-    fields["periods"] = tuple(
-        p.model_copy(update={"result": p.result.model_copy(update={"status": status})})
-        for p in periods
+    if bound is not None:
+        bound = min(bound, objective)  # a bound above the plan's own cost proves it
+    gap = _relative_gap(objective, bound)
+    status = (
+        Status.OPTIMAL if optimal or (gap is not None and gap <= options.gap) else (Status.FEASIBLE)
     )
+    fields = {
+        **fields,
+        "periods": tuple(
+            p.model_copy(update={"result": p.result.model_copy(update={"status": status})})
+            for p in fields["periods"]
+        ),
+    }
     say(f"{status.value}: {objective:,.0f} USD present value, gap {_format_gap(gap)}")
-    return PlacementResult(
-        status=status, message=raw.detail, bound=raw.bound, gap=gap, **fields, **common
-    )
+    return PlacementResult(status=status, message=message, bound=bound, gap=gap, **fields, **common)
 
 
 def build_model(scenario: Scenario, formulation: str = "strong") -> multiperiod.PeriodBuilt:
