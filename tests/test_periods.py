@@ -249,3 +249,19 @@ def test_absurd_period_magnitudes_are_named(change, field):
     with pytest.raises(pl.ScenarioError) as error:
         pl.Scenario.from_dict(data)
     assert field in str(error.value)
+
+
+def test_rising_capital_prices_claim_no_period_by_period_bound(monkeypatch):
+    """Each period alone is no relaxation when capital gets dearer (a block bought early is
+    cheaper than the period's price): the whole plan decides, and its optimum stands."""
+    from placement.model.period_data import build_period_data
+    from placement.solving import period_split
+    from placement.solving import periods as solving_periods
+
+    scn = _rising_build_price(0.0)
+    pdata = build_period_data(scn)
+    assert not period_split._prices_fall(pdata)
+    monkeypatch.setattr(solving_periods, "SPLIT_FIRST_NONZEROS", 0)
+    result = solve_verified(scn, gap=1e-9)
+    assert result.objective == pytest.approx(_build_plans(0.0)["early"], rel=1e-9)
+    assert result.bound <= result.objective

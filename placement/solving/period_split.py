@@ -9,6 +9,7 @@ after 200 s where one year takes 3.5 s). This method solves one-period models in
   it is a relaxation of the plan: a block bought in τ and held through t costs w_t b_τ ≥ w_t b_t
   in period t, a site's fixed capital likewise, and dropping persistence only widens the
   choice. So Σ_t w_t · (period t's proven lower bound) ≤ the plan's optimum.
+  The plan comes first (its first period is the first period alone: its bound is reused).
 * **plan**: forward in time, each period solved with what earlier periods built fixed: build
   facilities opened before stay open, clusters placed before keep their place and way. The
   periods' answers, made persistent (what was built stays built, cooling installed stays, the
@@ -29,7 +30,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from placement.formulations import build
+from placement.formulations import Built, build
 from placement.formulations.multiperiod import PeriodBuilt
 from placement.model.data import ModelData
 from placement.model.offer import BUILD
@@ -38,6 +39,9 @@ from placement.solving import methods
 from placement.solving.options import SolveOptions
 
 Progress = Callable[[str], None]
+# Of each period's slice of time, the LP branch and bound may use this much: it proves a period
+# in a few LPs where HiGHS's MIP needs far longer (us_default: root LP ~3.5 s, MIP ~100 s).
+LP_BRANCH_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,15 @@ def solve_split(
     deadline: float | None,
     progress: Progress,
 ) -> Split:
-    """The bound and the forward plan of the module docstring, within ``deadline``."""
+    """The plan, then the bound, of the module docstring, within ``deadline``. The first
+    period of the forward pass carries nothing over, so its bound is the first period's; a
+    period whose solve proves no bound in its time counts 0 (every one-period cost is ≥ 0)."""
     periods = len(pdata.periods)
-    steps = 2 * periods
-    bound = _bound(pdata, options, deadline, progress, steps) if _prices_fall(pdata) else None
-    values = _forward(pdata, built, options, deadline, progress, steps - periods)
+    values, first_bound = _forward(pdata, built, options, deadline, progress, 2 * periods - 1)
+    bound = None
+    if _prices_fall(pdata):
+        first = pdata.periods[0].weight * max(first_bound or 0.0, 0.0)
+        bound = first + _bound(pdata, options, deadline, progress, periods - 1)
     return Split(values, bound)
 
 
@@ -85,21 +93,25 @@ def _slice_deadline(deadline: float | None, steps_left: int) -> float | None:
 
 def _bound(
     pdata: PeriodData, options: SolveOptions, deadline: float | None, say: Progress, steps: int
-) -> float | None:
+) -> float:
+    """Σ_t w_t · (period t's proven lower bound, 0 if none) over the periods after the first."""
     total = 0.0
-    for t, period in enumerate(pdata.periods):
+    for k, period in enumerate(pdata.periods[1:]):
         say(f"period {period.year} alone (a lower bound for the plan)")
-        raw = methods.run(
-            build(period.data, options.formulation),
-            options,
-            deadline=_slice_deadline(deadline, steps - t),
-            progress=lambda _m: None,
-            lp_branch_seconds=math.inf,  # its MIP is far slower on these (solving/periods.py)
-        ).raw
-        if raw.bound is None:
-            return None
-        total += period.weight * raw.bound
+        raw = _run(build(period.data, options.formulation), options, deadline, steps - k)
+        total += period.weight * max(raw.bound or 0.0, 0.0)
     return total
+
+
+def _run(built: Built, options: SolveOptions, deadline: float | None, steps_left: int):
+    return methods.run(
+        built,
+        options,
+        deadline=_slice_deadline(deadline, steps_left),
+        progress=lambda _m: None,
+        lp_branch_seconds=math.inf,  # its MIP is far slower on these (solving/periods.py)
+        lp_branch_share=LP_BRANCH_SHARE,
+    ).raw
 
 
 def _forward(
@@ -109,24 +121,22 @@ def _forward(
     deadline: float | None,
     say: Progress,
     steps: int,
-) -> np.ndarray | None:
+) -> tuple[np.ndarray | None, float | None]:
+    """The forward plan's values (None: a period found none) and the first period's bound."""
     values = np.zeros(built.model.num_vars)
     opened = np.zeros(pdata.last.data.n_sites, dtype=bool)
     installed = np.zeros(len(pdata.last.data.cooling), dtype=bool)
     placed: dict[int, int] = {}  # cluster (index in the scenario) → persistent pair
+    first_bound = None
     for t, period in enumerate(pdata.periods):
         say(f"period {period.year} with what earlier periods built (a feasible plan)")
         data, index = _fixed(pdata, t, opened, placed)
         one = build(data, options.formulation)
-        raw = methods.run(
-            one,
-            options,
-            deadline=_slice_deadline(deadline, steps - t),
-            progress=lambda _m: None,
-            lp_branch_seconds=math.inf,  # its MIP is far slower on these (solving/periods.py)
-        ).raw
+        raw = _run(one, options, deadline, steps - t)
+        if t == 0:
+            first_bound = raw.bound
         if raw.values is None:
-            return None
+            return None, first_bound
         got, cols = raw.values, built.periods[t]
         build_mode = data.sites.mode == BUILD
         now_open = got[one.columns.open] > 0.5
@@ -148,7 +158,7 @@ def _forward(
         chosen = period.train[local]  # their persistent indices
         clusters = pdata.training.other[chosen]
         placed.update(zip(clusters.tolist(), chosen.tolist(), strict=True))
-    return values
+    return values, first_bound
 
 
 def _fixed(

@@ -51,7 +51,7 @@ LP_BRANCH_SHARE = 0.5
 # this share of the time: the whole plan's LP relaxation grows much harder than T one-period
 # LPs (the two-year default, 1.9 M nonzeros: not finished after 200 s; one year, 0.95 M: 3.5 s).
 SPLIT_FIRST_NONZEROS = 1_500_000
-SPLIT_SHARE = 0.5
+SPLIT_SHARE = 0.9
 
 
 def solve_periods(
