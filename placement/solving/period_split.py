@@ -65,7 +65,9 @@ def solve_split(
     period of the forward pass carries nothing over, so its bound is the first period's; a
     period whose solve proves no bound in its time counts 0 (every one-period cost is ≥ 0)."""
     periods = len(pdata.periods)
-    values, first_bound = _forward(pdata, built, options, deadline, progress, 2 * periods - 1)
+    # the plan first, each of its periods with an equal share of the time left; the bounds
+    # get what it leaves
+    values, first_bound = _forward(pdata, built, options, deadline, progress, periods)
     bound = None
     if _prices_fall(pdata):
         first = pdata.periods[0].weight * max(first_bound or 0.0, 0.0)
