@@ -12,6 +12,7 @@ penalty and reports how far from optimal its answer is proven to be.
 
 from placement import io
 from placement.errors import PlacementError, ScenarioError, SolverOptionError, VerificationError
+from placement.model.planning import Resilience, SoftRules, TrainingSplit
 from placement.model.schema import (
     Economics,
     InferenceProfile,
@@ -24,6 +25,7 @@ from placement.model.schema import (
     TrainingCluster,
     capital_recovery_factor,
 )
+from placement.results.alternatives import Alternatives
 from placement.results.result import (
     Assignment,
     CostBreakdown,
@@ -55,6 +57,7 @@ def __getattr__(name: str):
 __all__ = [
     "FORMULATIONS",
     "SOLVERS",
+    "Alternatives",
     "Assignment",
     "CostBreakdown",
     "Economics",
@@ -65,16 +68,19 @@ __all__ = [
     "PlacementResult",
     "Portfolio",
     "Region",
+    "Resilience",
     "Rules",
     "Scenario",
     "ScenarioError",
     "Site",
     "SiteDefaults",
     "SiteLoad",
+    "SoftRules",
     "SolveOptions",
     "SolverOptionError",
     "Status",
     "TrainingCluster",
+    "TrainingSplit",
     "VerificationError",
     "capital_recovery_factor",
     "datasets",

@@ -301,6 +301,8 @@ def test_an_lp_left_behind_hands_the_mip_a_fresh_instance(monkeypatch):
     lp = highs.solve_lp(_params(deadline=time.perf_counter() + 0.1))
     assert lp.termination is Termination.NO_SOLUTION and lp.bound is None
     monkeypatch.undo()
+    late = highs.solve_mip(_params(deadline=time.perf_counter() - 1.0))
+    assert late.termination is Termination.NO_SOLUTION and "no time left" in late.detail
     highs.restore_bounds(np.arange(3))  # a caller's clean-up must not touch the busy instance
     proved = highs.solve_mip(_params())
     assert proved.termination is Termination.OPTIMAL

@@ -265,3 +265,28 @@ def test_rising_capital_prices_claim_no_period_by_period_bound(monkeypatch):
     result = solve_verified(scn, gap=1e-9)
     assert result.objective == pytest.approx(_build_plans(0.0)["early"], rel=1e-9)
     assert result.bound <= result.objective
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["rules"].update(resilience={}), "rules.resilience is set (N-1) with periods"),
+        (
+            lambda d: d["rules"].update(
+                soft={"carbon_usd_per_tonne": 10.0}, carbon_cap_tonnes_per_year=1.0
+            ),
+            "rules.soft is set with periods",
+        ),
+    ],
+)
+def test_one_period_features_are_refused_with_periods_by_name(change, field):
+    data = _grow_then_shrink().to_dict()
+    change(data)
+    with pytest.raises(pl.ScenarioError) as error:
+        pl.Scenario.from_dict(data)
+    assert field in str(error.value) and "do not carry it yet" in str(error.value)
+
+
+def test_alternatives_are_refused_for_a_plan():
+    with pytest.raises(pl.SolverOptionError, match="not available for a scenario with periods"):
+        pl.solve(_grow_then_shrink(), alternatives=2)

@@ -67,3 +67,24 @@ def test_readme_plan_over_years_prints_what_it_says(capsys):
     assert "optimal: 22,484,430 USD present value" in out
     said = section.split("```", 2)[2]
     assert "optimal: 22,484,430 USD\npresent value" in said
+
+
+def test_readme_resilience_example_runs_as_described(tmp_path, monkeypatch, capsys):
+    # N-1 with a degraded SLO, a split cluster too big for any one site, a soft SLO, and the
+    # three best distinct plans, as written in README.md
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Resilience and choice", 1)[1]
+    block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    res, plans = namespace["res"], namespace["plans"]
+    assert res.status is pl.Status.OPTIMAL and res.site_loss.covered
+    assert len(res.training_choices["pretrain"].parts) == 2  # 325 MW fits no 300 MW site whole
+    assert {v.rule for v in res.violations} == {"slo"}
+    features = {c.feature: c for c in res.comparisons}
+    assert features["resilience"].difference > 0
+    assert features["split:pretrain"].status == "infeasible"
+    assert plans.verified and len(plans) == 3
+    out = capsys.readouterr().out
+    assert "fails:" in out and "re-served" in out

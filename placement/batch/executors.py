@@ -50,7 +50,9 @@ def run_task(task: Task) -> dict[str, Any]:
     try:
         scenario = Scenario.model_validate_json(task["scenario_json"])
         options = SolveOptions(**task["options"]).replace(threads=1)
-        result = solve(scenario, options=options)
+        # one solve per case: comparisons (solve without each add-on) are for single solves;
+        # a portfolio compares cases itself
+        result = solve(scenario, options=options, compare=False)
         if task.get("verify", True):
             try:
                 verify(scenario, result)

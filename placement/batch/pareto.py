@@ -190,7 +190,7 @@ def pareto(
         raise PortfolioError(f"solve options: {exc}") from None
     cheapest_scn = with_latency_penalty(scenario, 0.0)
     say("solving the cheapest placement (no latency penalty)")
-    cheapest = solve(cheapest_scn, options=options)
+    cheapest = solve(cheapest_scn, options=options, compare=False)
     if not cheapest.ok:
         return ParetoFrontier(method, scenario, (), _no_frontier(cheapest))
     if method == "epsilon":
@@ -233,7 +233,10 @@ def solve_with_rtt_cap(
 ) -> PlacementResult:
     """:func:`placement.solve` with the extra row Σ users · RTT · share ≤ ε · Σ users."""
     return solve(
-        scenario, options=options or SolveOptions(), customise=rtt_cap_rows(max_weighted_rtt_ms)
+        scenario,
+        options=options or SolveOptions(),
+        customise=rtt_cap_rows(max_weighted_rtt_ms),
+        compare=False,
     )
 
 
@@ -282,7 +285,7 @@ def _epsilon_sweep(
 ) -> list[ParetoPoint]:
     r_max = float(cheapest.kpis.weighted_mean_rtt_ms or 0.0)
     say("solving the least weighted RTT (latency-only objective)")
-    fastest = solve(latency_only(scenario), options=options)
+    fastest = solve(latency_only(scenario), options=options, compare=False)
     r_min = float(fastest.kpis.weighted_mean_rtt_ms or r_max) if fastest.ok else r_max
     r_min = min(r_min, r_max)
     if points == 1 or r_max - r_min <= 1e-9 * max(1.0, r_max):
@@ -321,7 +324,7 @@ def _lambda_sweep(
             continue
         say(f"λ = {lam:.4g} USD/user·ms·yr")
         scn = with_latency_penalty(scenario, lam)
-        result = solve(scn, options=options)
+        result = solve(scn, options=options, compare=False)
         if result.ok:
             evaluated.append(_point(scn, result, lam=lam))
     return evaluated

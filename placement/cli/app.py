@@ -135,6 +135,21 @@ def build_parser() -> argparse.ArgumentParser:
         "into --out",
     )
     solve.add_argument(
+        "--alternatives",
+        metavar="N",
+        type=int,
+        help="also find other good plans: the N best distinct selections of open facilities "
+        "(plan 1 is the optimum), or with --within the N plans within that cost of the optimum "
+        "that differ most; each is verified, tabulated and written to alternatives.csv and "
+        "alternatives.json",
+    )
+    solve.add_argument(
+        "--within",
+        metavar="PCT",
+        type=float,
+        help="with --alternatives: the cost budget in percent of the optimum (e.g. 5)",
+    )
+    solve.add_argument(
         "--quiet", "-q", action="store_true", help="print nothing but warnings and errors"
     )
     solve.set_defaults(func=cmd_solve)
@@ -413,18 +428,37 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if model_file is not None:
             say(f"writing the {options.formulation} model to {model_file}")
             write_model(scenario, model_file, options.formulation)
+        plans = None
         with _stop_on_ctrl_c(options.solver, say) as stopped:
-            result = solve(scenario, options=options, progress=say)
+            if args.alternatives is None and args.within is None:
+                result = solve(scenario, options=options, progress=say)
+            else:
+                within = None if args.within is None else args.within / 100.0
+                plans = solve(
+                    scenario,
+                    options=options,
+                    progress=say,
+                    alternatives=args.alternatives,
+                    within=within,
+                )
+                result = plans.best
         if stopped() and not result.status.has_solution:
             _error("interrupted (Ctrl-C) before any placement was found; nothing was written")
             return EXIT_INTERRUPTED
         say("verifying the answer independently (placement.verify)")
         verified, verify_message = _verify(verify, scenario, result)
         files = _render_outputs(scenario, result, no_map=args.no_map, say=say)
+        if plans is not None:
+            files["alternatives.csv"] = plans.csv_text().encode("utf-8")
+            files["alternatives.json"] = plans.to_json().encode("utf-8")
         say(f"writing {len(files)} files to {out}")
         written = _write_all(out, files)
     if not quiet:
         _print_summary(scenario, result, verified, verify_message)
+        if plans is not None:
+            from placement.outputs.addons_report import alternatives_text
+
+            sys.stdout.write(alternatives_text(plans))
         names = [p.name for p in written] + ([model_file.name] if model_file else [])
         _print(f"wrote {len(names)} files to {out}/: " + ", ".join(names))
     if verified is False:
@@ -436,6 +470,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
             f"objective {result.objective:,.2f} USD/yr, gap {_gap_text(result.gap)}) to {out}/"
         )
         return EXIT_INTERRUPTED
+    if plans is not None and not plans.verified:
+        failed = [str(n + 1) for n, v in enumerate(plans.verification) if v]
+        _error(f"verification failed for plan(s) {', '.join(failed)}: see alternatives.json")
+        return EXIT_FAILED
     if not result.ok:
         if quiet:
             _error(f"{result.status.value}: {result.message}")

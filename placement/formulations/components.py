@@ -12,7 +12,7 @@ option it needs installed (only options with a fixed cost have an install decisi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,6 +31,18 @@ class Columns:
     split: np.ndarray
     unserved: np.ndarray | None = None
     training_site: np.ndarray | None = None
+    # add-on families (empty unless the scenario asks for them), see their own modules
+    spare: np.ndarray = field(default_factory=lambda: _none())  # formulations.resilience
+    capacity: np.ndarray = field(default_factory=lambda: _none())  # per capacity node
+    reach: dict[bytes, int] = field(default_factory=dict)  # region set → its C_T column
+    parts: np.ndarray = field(default_factory=lambda: _none())  # formulations.training_split
+    split_used: np.ndarray = field(default_factory=lambda: _none())  # per splittable cluster
+    split_site: np.ndarray = field(default_factory=lambda: _none())  # per (cluster, site)
+    soft: dict[str, np.ndarray] = field(default_factory=dict)  # formulations.soft_rules
+
+
+def _none() -> np.ndarray:
+    return np.empty(0, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------- names
@@ -473,7 +485,7 @@ def _at_most(
     right: np.ndarray,
     coefficient: float | np.ndarray,
     *,
-    labels: Labels,
+    labels: Labels | None,
 ) -> None:
     """One row per k: x_left[k] − coefficient[k] · x_right[k] ≤ 0 (a variable allowed only
     where, and as far as, another is switched on)."""

@@ -18,6 +18,8 @@ s.t. (1)  Σ_p∈k train_p = 1                                          ∀ clus
      (6)  Σ R x ≤ racks_f · open_f;  Σ units x ≤ quota_fh (cloud)
      (7)  Σ open_f ≤ p;  train_p ≤ tsite_f ≤ open_f, Σ tsite_f ≤ t;  Σ tCO2 x ≤ cap;
           Σ capital x + Σ capital open + Σ capital install ≤ budget
+     (8)–(10) the add-ons, when the scenario asks for them (placement.formulations.addons):
+          N-1 spare capacity and failure cuts, soft rules, split training clusters
 open, install, tsite, train binary; 0 ≤ serve ≤ s̄; y ≥ 0; 0 ≤ unserved ≤ 1 (soft demand).
 Without menus (one build facility per site, the air/liquid pair of options, one GPU type,
 one way to build each cluster) this is exactly the classic placement MILP.
@@ -25,6 +27,7 @@ one way to build each cluster) this is exactly the classic placement MILP.
 
 from __future__ import annotations
 
+from placement.formulations import addons
 from placement.formulations import components as c
 from placement.milp.linear_model import LinearModel
 from placement.model.data import ModelData
@@ -49,4 +52,5 @@ def build(data: ModelData, *, single_source: bool = False) -> tuple[LinearModel,
     c.add_max_training_sites(model, data, cols, per_pair=True)
     c.add_carbon_cap(model, data, cols)
     c.add_capital_budget(model, data, cols)
+    addons.add_addons(model, data, cols)
     return model, cols

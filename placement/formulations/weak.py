@@ -1,6 +1,7 @@
 """The weak formulation: no per-pair linking; capacity rows carry open_f.
 
-Same objective and constraints (1), (2), (2b), (2c), (4), (6), (7) as the strong formulation, but
+Same objective and constraints (1), (2), (2b), (2c), (4), (6), (7) and add-ons (8)–(10) as the
+strong formulation, but
 
     (3') Σ_p x_p ≤ n_f · open_f  only over pairs that use no capacity (zero-demand regions,
          cloud facilities); every other pair is tied to open_f through its capacity row (4).
@@ -13,6 +14,7 @@ Far fewer rows, a weaker LP relaxation: faster per node, more nodes.
 
 from __future__ import annotations
 
+from placement.formulations import addons
 from placement.formulations import components as c
 from placement.milp.linear_model import LinearModel
 from placement.model.data import ModelData
@@ -37,4 +39,5 @@ def build(data: ModelData) -> tuple[LinearModel, c.Columns]:
     c.add_max_training_sites(model, data, cols, per_pair=False)
     c.add_carbon_cap(model, data, cols)
     c.add_capital_budget(model, data, cols)
+    addons.add_addons(model, data, cols)
     return model, cols

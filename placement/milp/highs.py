@@ -127,6 +127,9 @@ class HighsSolver:
     # ------------------------------------------------------------------ solving
     def solve_lp(self, params: SolveParams | None = None) -> RawSolution:
         """The linear relaxation under the current bounds (warm-started when possible)."""
+        late = self._too_late_to_encode(params or self._params)
+        if late is not None:
+            return late
         self._set_relaxed(True)
         return self._run(params or self._params, relaxed=True)
 
@@ -134,6 +137,9 @@ class HighsSolver:
         self, params: SolveParams | None = None, start: np.ndarray | None = None
     ) -> RawSolution:
         """The MILP under the current bounds, from ``start`` (a full value vector) if given."""
+        late = self._too_late_to_encode(params or self._params)
+        if late is not None:
+            return late
         self._set_relaxed(False)
         # Without this, a MIP solved after an LP on the same instance can report its optimal
         # objective but return another, worse incumbent's values (HiGHS 1.16; found by
@@ -253,6 +259,19 @@ class HighsSolver:
         if watch.error is not None:
             raise watch.error
         return self._read(relaxed, elapsed)
+
+    def _too_late_to_encode(self, params: SolveParams) -> RawSolution | None:
+        """After a run was left behind, the model must be encoded again; when that alone would
+        take past the deadline, the answer is no solution, at once."""
+        if self._highs is not None or params.deadline is None:
+            return None
+        if time.perf_counter() + self.encode_seconds < params.deadline:
+            return None
+        detail = (
+            "no time left to encode the model into a fresh HiGHS instance after a run was "
+            f"left behind at its deadline (encoding takes {self.encode_seconds:.1f} s)"
+        )
+        return RawSolution(Termination.NO_SOLUTION, detail, None, None, None, 0.0)
 
     def _leave_behind(self) -> None:
         """Give the running instance to its thread for good; the next use encodes a new one."""

@@ -130,6 +130,30 @@ class LinearModel:
         self._name_block(self.row_blocks, Block(name, start, self.num_rows, labels))
         return np.arange(start, self.num_rows, dtype=np.int64)
 
+    def add_to_rows(self, row: np.ndarray, col: np.ndarray, val: np.ndarray | float) -> None:
+        """Add coefficients ``val`` of columns ``col`` to rows ``row`` that already exist
+        (absolute row indices): how an add-on family of variables joins existing rows."""
+        row = np.asarray(row, dtype=np.int64)
+        col = np.asarray(col, dtype=np.int64)
+        if row.shape != col.shape:
+            raise ValueError("add_to_rows: row and col arrays differ in shape")
+        if row.size == 0:
+            return
+        if row.min() < 0 or row.max() >= self.num_rows:
+            raise ValueError(f"add_to_rows: rows must be in [0, {self.num_rows})")
+        if col.min() < 0 or col.max() >= self.num_vars:
+            raise ValueError(f"add_to_rows: columns must be in [0, {self.num_vars})")
+        self._rows.append(row)
+        self._cols.append(col)
+        self._vals.append(np.broadcast_to(np.asarray(val, dtype=float), row.shape).copy())
+
+    def set_objective(self, cost: np.ndarray) -> None:
+        """Replace the objective vector (one cost per variable)."""
+        cost = np.asarray(cost, dtype=float)
+        if cost.shape != (self.num_vars,):
+            raise ValueError(f"set_objective: expected {self.num_vars} costs, got {cost.shape}")
+        self._obj = [cost.copy()]
+
     @staticmethod
     def _name_block(blocks: dict[str, Block], block: Block) -> None:
         if block.name in blocks:

@@ -29,7 +29,8 @@ option there supports h's density. The domain rules live in :mod:`placement.mode
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,7 +38,9 @@ from placement.model import economics
 from placement.model.menus import TrainingOption
 from placement.model.offer import BUILD, CLOUD, LEASE, Offer, resolve
 from placement.model.pairs import eligible_pairs
+from placement.model.resilience import FailureGraph, failure_graph, spare_terms
 from placement.model.schema import Scenario, capital_recovery_factor
+from placement.model.soft_rules import pair_limit_ms, soft_power_price, soft_slo_penalty
 
 COST_PARTS = ("build", "cooling", "hardware", "lease", "cloud", "energy", "carbon_cost")
 """Cost components a pair or split variable carries (USD/yr per unit of the variable)."""
@@ -122,13 +125,28 @@ class PairArrays:
     pair_cost: np.ndarray
     rtt_ms: np.ndarray
     service_ms: np.ndarray
+    slo_penalty: np.ndarray  # soft SLO: price · users · (latency − SLO)⁺ per unit share
 
     def __len__(self) -> int:
         return int(self.site.size)
 
+    def per(self, scale: float) -> PairArrays:
+        """The same variables counted in units of ``scale`` (every per-unit figure × scale)."""
+        fixed = ("site", "other", "option", "cooling", "tech", "needs_liquid", "rtt_ms",
+                 "service_ms")  # fmt: skip
+        return dataclasses.replace(
+            self,
+            **{
+                f.name: getattr(self, f.name) * scale
+                for f in dataclasses.fields(self)
+                if f.name not in fixed
+            },
+        )
+
     @property
     def cost(self) -> np.ndarray:
-        """The objective coefficient: every cost part, the latency penalty and pair costs."""
+        """The objective coefficient: every cost part, the latency and soft-SLO penalties and
+        pair costs."""
         return (
             self.build
             + self.cooling_cost
@@ -139,6 +157,7 @@ class PairArrays:
             + self.carbon_cost
             + self.latency
             + self.pair_cost
+            + self.slo_penalty
         )
 
     @property
@@ -164,6 +183,18 @@ class ModelData:
     region_users: np.ndarray
     unserved_cost: np.ndarray | None  # USD per unit share unserved; None = hard demand
     max_share: float
+    # Add-ons, empty unless the scenario asks for them (rules.resilience, a cluster's split):
+    failures: FailureGraph | None = None  # N-1: capacity nodes and the failure graph
+    spare: PairArrays = field(default_factory=lambda: empty_pairs())  # (f, h, s) spare work
+    spare_upper: np.ndarray = field(default_factory=lambda: np.empty(0))
+    parts: PairArrays = field(default_factory=lambda: empty_pairs())  # split clusters' parts
+
+    @property
+    def work_scale(self) -> float:
+        """S, the largest region's work (1 without demand): N-1's capacity and spare variables
+        count in units of S, so their coefficients stay near 1 beside the shares."""
+        largest = float(self.region_work.max(initial=0.0))
+        return largest if largest > 0 else 1.0
 
     @property
     def n_sites(self) -> int:
@@ -234,6 +265,8 @@ def build_model_data(scenario: Scenario) -> ModelData:
     work = np.array([scenario.region_demand_work(r) for r in scenario.regions], dtype=float)
     penalty = scenario.unserved_penalty_per_work
     serving, split = _serving(scenario, offer, work, users)
+    failures = None if scenario.rules.resilience is None else failure_graph(scenario, offer)
+    spare, spare_upper = _spare(scenario, offer, failures, work)
     return ModelData(
         scenario=scenario,
         offer=offer,
@@ -248,6 +281,10 @@ def build_model_data(scenario: Scenario) -> ModelData:
         region_users=users,
         unserved_cost=None if penalty is None else work * penalty,
         max_share=scenario.rules.max_share_per_site,
+        failures=failures,
+        spare=spare,
+        spare_upper=spare_upper,
+        parts=_training_pairs(scenario, offer, options, option_cluster, parts=True),
     )
 
 
@@ -296,9 +333,19 @@ def _site_column(scenario: Scenario, name: str) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- training
 def _training_pairs(
-    scenario: Scenario, offer: Offer, options: tuple[TrainingOption, ...], owner: np.ndarray
+    scenario: Scenario,
+    offer: Offer,
+    options: tuple[TrainingOption, ...],
+    owner: np.ndarray,
+    *,
+    parts: bool = False,
 ) -> PairArrays:
-    if not options:
+    """Training pairs (f, k, o, s) placing the whole cluster; with ``parts``, the pairs a
+    splittable cluster's parts may use: built or leased facilities whose cooling option holds
+    the option's density, whatever their power and racks (a part is a share of the cluster;
+    the capacity rows bound the shares)."""
+    splittable = np.array([scenario.training[k].split is not None for k in owner], dtype=bool)
+    if not options or (parts and not splittable.any()):
         return empty_pairs()
     fac, cool = offer.facilities, offer.cooling
     rate = scenario.economics.discount_rate
@@ -315,14 +362,19 @@ def _training_pairs(
     facility_mw = pue * mw[None, :]
     use = np.where((mode == BUILD)[:, None], facility_mw, mw[None, :])
     in_cloud = (mode == CLOUD)[:, None]
+    # a soft power cap prices power beyond a build site's grid: no pair is too big for it
+    soft_power = (mode == BUILD)[:, None] & (soft_power_price(scenario) is not None)
     fits = (
         cool.supports(density)
-        & economics.power_fits(use, fac.capacity[f_of_s][:, None])
+        & (economics.power_fits(use, fac.capacity[f_of_s][:, None]) | soft_power)
         & economics.space_fits(racks[None, :], fac.racks[f_of_s][:, None])
         & (fac.open_ub[f_of_s][:, None] > 0)
     )
     cloud_cost, cloud_units, cloud_ok = _cloud_training(scenario, offer, options, util)
     fits = np.where(in_cloud, cloud_ok, fits & ~in_cloud)
+    if parts:
+        fits = cool.supports(density) & (fac.open_ub[f_of_s][:, None] > 0) & ~in_cloud
+        fits &= splittable[None, :]
     s, o = np.nonzero(fits)
     f = f_of_s[s]
     site = fac.site[f]
@@ -358,6 +410,7 @@ def _training_pairs(
         pair_cost=zeros,
         rtt_ms=zeros,
         service_ms=zeros,
+        slo_penalty=zeros,
     )
 
 
@@ -393,13 +446,11 @@ def _serving(
 ) -> tuple[PairArrays, PairArrays]:
     if not scenario.regions:
         return empty_pairs(), empty_pairs()
-    base = eligible_pairs(scenario)
+    base = eligible_pairs(scenario, limit_ms=pair_limit_ms(scenario))
     fac, hw = offer.facilities, offer.hardware
     hosts = _hosting(offer)  # (n_facilities, n_hardware): number of cooling options hosting h
     pair, f = _pairs_by_facility(base.site, fac.site, len(scenario.sites))
-    slo = np.array(
-        [np.inf if (v := scenario.region_slo_ms(r)) is None else v for r in scenario.regions]
-    )
+    slo = pair_limit_ms(scenario)  # the SLO, or a soft SLO's outer limit
     dominated = dominated_hardware(scenario, offer, hosts)
     parts = []
     for h in range(len(hw)):
@@ -597,6 +648,7 @@ def _serving_pairs(
         pair_cost=_explicit_pair_costs(scenario, site, j),
         rtt_ms=rtt,
         service_ms=service,
+        slo_penalty=soft_slo_penalty(scenario, j, rtt + service, users),
     )
 
 
@@ -643,7 +695,47 @@ def _split(scenario: Scenario, offer: Offer, hosts: np.ndarray, serving: PairArr
         pair_cost=zeros,
         rtt_ms=zeros,
         service_ms=zeros,
+        slo_penalty=zeros,
     )
+
+
+def _spare(
+    scenario: Scenario, offer: Offer, failures: FailureGraph | None, work: np.ndarray
+) -> tuple[PairArrays, np.ndarray]:
+    """Spare capacity variables z_fhs (work units) for N-1, priced as installed capacity that
+    draws no energy while idle (see :mod:`placement.model.resilience`)."""
+    if failures is None or len(failures) == 0:
+        return empty_pairs(), np.empty(0)
+    t = spare_terms(scenario, offer, failures, work)
+    cool = offer.cooling
+    zeros = np.zeros(t.option.size)
+    pairs = PairArrays(
+        site=t.facility,
+        other=t.hardware,
+        option=t.hardware,
+        cooling=np.where(cool.fixed[t.option] > 0, t.option, -1).astype(np.int64),
+        tech=t.option,
+        facility_mw=zeros,  # idle: no draw in normal operation
+        capacity_use=t.capacity_use,
+        it_mw=t.it_mw,
+        units=t.units,
+        racks=t.racks,
+        needs_liquid=cool.liquid[t.option],
+        build=t.build,
+        cooling_cost=t.cooling_cost,
+        hardware=t.hardware_cost,
+        lease=t.lease,
+        cloud=t.cloud,
+        energy=zeros,
+        carbon_cost=zeros,
+        carbon_t=zeros,
+        latency=zeros,
+        pair_cost=zeros,
+        rtt_ms=zeros,
+        service_ms=offer.hardware.service_ms[t.hardware],
+        slo_penalty=zeros,
+    )
+    return pairs, t.upper
 
 
 def _explicit_pair_costs(scenario: Scenario, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -673,5 +765,5 @@ def empty_pairs() -> PairArrays:
     e = np.empty(0, dtype=float)
     return PairArrays(
         e_int, e_int, e_int, e_int, e_int, e, e, e, e, e, np.empty(0, dtype=bool),
-        e, e, e, e, e, e, e, e, e, e, e, e,
+        e, e, e, e, e, e, e, e, e, e, e, e, e,
     )  # fmt: skip

@@ -12,7 +12,9 @@ import numpy as np
 from placement.model import economics
 from placement.model.data import ModelData
 from placement.model.latency import nearest_rtt_ms
+from placement.model.resilience import cannot_be_covered_twice
 from placement.model.schema import Scenario, TrainingCluster
+from placement.model.soft_rules import soft_power_price
 
 
 def diagnose(data: ModelData, *, single_source: bool = False) -> list[str]:
@@ -22,15 +24,23 @@ def diagnose(data: ModelData, *, single_source: bool = False) -> list[str]:
     messages += _clusters_that_fit_nowhere(scenario, data)
     if data.unserved_cost is None:
         messages += _regions_without_site(scenario, data)
-    messages += _capacity_shortfall(scenario, data)
-    messages += _liquid_shortfall(scenario, data)
-    messages += _rule_conflicts(scenario, data, single_source)
+    hard_power = soft_power_price(scenario) is None  # soft: a built site may draw more
+    if hard_power:
+        messages += _capacity_shortfall(scenario, data)
+        messages += _liquid_shortfall(scenario, data)
+    messages += _rule_conflicts(scenario, data, single_source, hard_power)
+    if data.failures is not None and data.unserved_cost is None:
+        soft_power = soft_power_price(scenario) is not None
+        messages += cannot_be_covered_twice(
+            scenario, data.offer, data.failures, data.region_work, soft_power
+        )
     return messages
 
 
 def _clusters_that_fit_nowhere(scenario: Scenario, data: ModelData) -> list[str]:
     placed = np.zeros(data.n_clusters, dtype=bool)
     placed[data.training.other] = True
+    placed[data.parts.other] = True  # a split cluster may fit in parts where it fits nowhere whole
     messages = []
     forbidden = set(scenario.rules.forbidden)
     open_sites = [s for s in scenario.sites if s.id not in forbidden]
@@ -199,7 +209,9 @@ def _liquid_shortfall(scenario: Scenario, data: ModelData) -> list[str]:
     return []
 
 
-def _rule_conflicts(scenario: Scenario, data: ModelData, single_source: bool) -> list[str]:
+def _rule_conflicts(
+    scenario: Scenario, data: ModelData, single_source: bool, hard_power: bool = True
+) -> list[str]:
     rules = scenario.rules
     messages = []
     hard_demand = data.unserved_cost is None and data.n_regions > 0
@@ -219,7 +231,7 @@ def _rule_conflicts(scenario: Scenario, data: ModelData, single_source: bool) ->
             f"rules.max_share_per_site = {rules.max_share_per_site:g} < 1 cannot hold under "
             "single sourcing (each region is served whole by one site)"
         )
-    if single_source and hard_demand:
+    if single_source and hard_demand and hard_power:
         messages += _regions_too_big_to_single_source(scenario, data)
     if hard_demand and rules.max_share_per_site < 1.0:
         per_region = np.bincount(data.serving.other, minlength=data.n_regions)
@@ -231,7 +243,7 @@ def _rule_conflicts(scenario: Scenario, data: ModelData, single_source: bool) ->
                 f"its demand with at most {rules.max_share_per_site:g} per site"
             )
     cap = rules.carbon_cap_tonnes_per_year
-    if cap is not None:
+    if cap is not None and (rules.soft is None or rules.soft.carbon_usd_per_tonne is None):
         floor = _least_total(data.training.carbon_t, data.training.other, data.n_clusters)
         if data.unserved_cost is None:
             floor += _least_total(data.serving.carbon_t, data.serving.other, data.n_regions)

@@ -39,15 +39,18 @@ class EligiblePairs:
         return int(self.site.size)
 
 
-def eligible_pairs(scenario: Scenario, chunk_regions: int = 2048) -> EligiblePairs:
-    """All pairs (i, j) with RTT_ij ≤ SLO_j (every pair when region j has no SLO).
+def eligible_pairs(
+    scenario: Scenario, chunk_regions: int = 2048, *, limit_ms: FloatArray | None = None
+) -> EligiblePairs:
+    """All pairs (i, j) with RTT_ij ≤ SLO_j (every pair when region j has no SLO); with
+    ``limit_ms``, RTT_ij ≤ limit_ms[j] instead (a soft SLO's outer limit).
 
     Exact: the kept pairs are exactly those of the dense filter ``rtt_matrix(s) <= slo``. RTTs
     are computed ``chunk_regions`` regions at a time, so memory holds one
     n_sites × chunk_regions block plus the pairs kept. Unreachable pairs (RTT = inf over a
     disconnected backbone) are never kept, even without an SLO.
     """
-    slo = slo_vector(scenario)
+    slo = slo_vector(scenario) if limit_ms is None else np.asarray(limit_ms, dtype=np.float64)
     sites: list[NDArray[np.int32]] = []
     regions: list[NDArray[np.int32]] = []
     rtts: list[FloatArray] = []

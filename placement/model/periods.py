@@ -136,6 +136,7 @@ def check_periods(scenario: Scenario) -> None:
     years in increasing order, lengths that meet the next period, known region and cluster
     ids, each cluster arriving at most once."""
     periods = scenario.periods
+    _check_not_combined(scenario)
     for t in range(1, len(periods)):
         before, now = periods[t - 1].year, periods[t].year
         if now <= before:
@@ -181,3 +182,26 @@ def check_periods(scenario: Scenario) -> None:
                     f"periods[{arrived[cid]}]; a cluster arrives once"
                 )
             arrived[cid] = t
+
+
+NOT_YET = (
+    "multi-period plans do not carry it yet; solve the periods' scenarios one by one, or drop "
+    "periods"
+)
+
+
+def _check_not_combined(scenario: Scenario) -> None:
+    """N-1, soft rules and split training are one-period features so far: with periods they
+    are refused by name rather than silently left out of the plan."""
+    if not scenario.periods:
+        return
+    rules = scenario.rules
+    if rules.resilience is not None:
+        raise ValueError(f"rules.resilience is set (N-1) with periods: {NOT_YET}")
+    if rules.soft is not None:
+        raise ValueError(f"rules.soft is set with periods: {NOT_YET}")
+    for k, cluster in enumerate(scenario.training):
+        if cluster.split is not None:
+            raise ValueError(
+                f"training[{k}].split is set ({cluster.id!r} across sites) with periods: {NOT_YET}"
+            )

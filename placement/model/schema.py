@@ -34,6 +34,7 @@ from placement.model.menus import (
     TrainingOption,
 )
 from placement.model.periods import Period, check_periods
+from placement.model.planning import Resilience, SoftRules, TrainingSplit
 
 # Magnitude limits. Every number has an upper bound far beyond any real planning figure and well
 # inside what a MILP solver takes (HiGHS refuses matrix values above 1e15 and treats costs from
@@ -278,6 +279,9 @@ class TrainingCluster(_Frozen):
     options: tuple[TrainingOption, ...] = Field(
         (), description="Alternative ways to build the cluster; the optimiser picks one."
     )
+    split: TrainingSplit | None = Field(
+        None, description="May run divided over nearby sites (off by default)."
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> TrainingCluster:
@@ -419,6 +423,12 @@ class Rules(_Frozen):
     capital_budget_usd_per_year: NonNegative | None = Field(
         None, description="At most this much annualised capital per year (all capital costs)."
     )
+    resilience: Resilience | None = Field(
+        None, description="Survive the loss of any one open site (N-1); true for the defaults."
+    )
+    soft: SoftRules | None = Field(
+        None, description="Rules made soft, each with a price per unit of violation."
+    )
 
 
 class Scenario(_Frozen):
@@ -498,6 +508,7 @@ class Scenario(_Frozen):
         _check_menus(self)
         check_periods(self)
         _check_pue_stated(self)
+        _check_soft_rules(self)
         for site in self.sites:
             if site.air_cooling_limit_kw > site.max_rack_density_kw:
                 raise ValueError(
@@ -766,6 +777,37 @@ def _check_menus(scenario: Scenario) -> None:
         raise ValueError(
             "regions: demand_work needs a hardware catalogue (which hardware does the work?)"
         )
+
+
+def _check_soft_rules(scenario: Scenario) -> None:
+    """A soft rule needs the hard rule it relaxes; the SLO limit may not undercut an SLO."""
+    soft, rules = scenario.rules.soft, scenario.rules
+    if soft is None:
+        return
+    needs = (
+        ("carbon_usd_per_tonne", "carbon_cap_tonnes_per_year"),
+        ("capital_usd_per_usd", "capital_budget_usd_per_year"),
+    )
+    for price, limit in needs:
+        if getattr(soft, price) is not None and getattr(rules, limit) is None:
+            raise ValueError(
+                f"rules.soft.{price} = {getattr(soft, price):g}: rules.{limit} is not set, so "
+                "there is no limit to relax"
+            )
+    slos = [scenario.region_slo_ms(r) for r in scenario.regions]
+    if soft.slo_usd_per_user_ms_year is not None and all(v is None for v in slos):
+        raise ValueError(
+            f"rules.soft.slo_usd_per_user_ms_year = {soft.slo_usd_per_user_ms_year:g}: no region "
+            "has an SLO (region slo_ms or network.default_slo_ms), so there is none to relax"
+        )
+    if soft.slo_limit_ms is not None:
+        for region, slo in zip(scenario.regions, slos, strict=True):
+            if slo is not None and slo > soft.slo_limit_ms:
+                raise ValueError(
+                    f"rules.soft.slo_limit_ms = {soft.slo_limit_ms:g} is below region "
+                    f"{region.id!r}'s SLO {slo:g} ms; the limit bounds how far beyond the SLO a "
+                    "pair may be and must be at least every SLO"
+                )
 
 
 def _require_unique(field: str, ids: list[str]) -> None:

@@ -29,6 +29,7 @@ from rich.text import Text
 
 from placement.model.data import ModelData, build_model_data
 from placement.model.schema import Scenario, Site
+from placement.outputs.addons_report import addon_rules, addon_sections
 from placement.results.explain import explain_inference, explain_training
 from placement.results.result import (
     PENALTY_COMPONENTS,
@@ -89,6 +90,7 @@ def summary_renderables(
     parts.append(_sites_table(scenario, result))
     if scenario.regions:
         parts.append(_latency(scenario, result))
+    parts += addon_sections(result)
     parts.append(_costs_table(result, scenario))
     return parts
 
@@ -404,7 +406,7 @@ def _contrast(scenario: Scenario, result: PlacementResult) -> RenderableType:
             _fmt(_weighted_price(sites, ((ld.site, ld.training_mw) for ld in train_loads))),
             f"{liquid_mw:,.1f}",
             escape(
-                f"{len(result.training)} cluster(s), each whole at one site: "
+                f"{len(result.training)} cluster(s), {_whole_or_split(result)}: "
                 + ", ".join(_site_name(scenario, ld.site) for ld in train_loads)
                 + (" (liquid-cooled campus)" if liquid_mw > 0 else "")
             ),
@@ -554,7 +556,7 @@ class _Tech:
 
 def _training_table(scenario: Scenario, result: PlacementResult, data: ModelData) -> RenderableType:
     sites = {s.id: s for s in scenario.sites}
-    table = _table("Training clusters: each placed whole at one site, and what it beat")
+    table = _table("Training clusters: where each is placed, and what it beat")
     table.add_column("cluster", no_wrap=True)
     table.add_column("built as", overflow="fold", ratio=1)
     table.add_column("IT MW", justify="right", no_wrap=True)
@@ -591,6 +593,19 @@ def _training_table(scenario: Scenario, result: PlacementResult, data: ModelData
             _usd(e.cost),
             escape(f"{_pct(best[0], e.cost)} {best[1]}") if best else "—",
         )
+    for cid, choice in result.training_choices.items():
+        if choice.parts:  # split across nearby sites: its parts are in the split section
+            where = ", ".join(f"{_site_name(scenario, p.site)} {p.share:.0%}" for p in choice.parts)
+            table.add_row(
+                escape(cid),
+                escape(f"{choice.option}, {choice.rack_density_kw:g} kW/rack"),
+                f"{choice.it_mw:,.1f}",
+                escape(choice.cooling),
+                escape(f"split: {where}"),
+                f"{choice.facility_mw / choice.it_mw:.3f}" if choice.it_mw else "—",
+                _usd(choice.annual_cost_usd),
+                "see the training split section",
+            )
     table.caption = (
         "USD/yr to run = annualised build, cooling and hardware capital, lease or cloud, energy "
         "and carbon of the cluster as built; next best = the cheapest other site or way to "
@@ -598,6 +613,15 @@ def _training_table(scenario: Scenario, result: PlacementResult, data: ModelData
         "(its full description is in training.csv)"
     )
     return table
+
+
+def _whole_or_split(result: PlacementResult) -> str:
+    split = sum(1 for c in result.training_choices.values() if c.parts)
+    if not split:
+        return "each whole at one site"
+    if split == len(result.training_choices):
+        return "split across nearby sites"
+    return f"{split} split across nearby sites, the rest whole at one site"
 
 
 def _training_why(scenario: Scenario, result: PlacementResult, data: ModelData) -> RenderableType:
@@ -891,7 +915,7 @@ def _rules_text(scenario: Scenario) -> str:
     if scenario.pair_costs_usd_per_year:
         n = sum(len(row) for row in scenario.pair_costs_usd_per_year.values())
         parts.append(f"{n:,} explicit pair costs")
-    return "; ".join(parts)
+    return "; ".join(parts + addon_rules(scenario))
 
 
 def _slo_text(slos: set[float | None]) -> str:

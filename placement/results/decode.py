@@ -11,19 +11,22 @@ costs and KPIs recomputed from the decisions.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from placement.formulations import Built
 from placement.model.data import ModelData, PairArrays
+from placement.results import addons
 from placement.results.result import (
     Assignment,
     CoolingUse,
     CostBreakdown,
     Kpis,
     SiteLoad,
+    SiteLossCoverage,
     TrainingChoice,
+    Violation,
 )
 
 SHARE_EPS = 1e-9
@@ -50,6 +53,8 @@ class Decisions:
     serve: np.ndarray  # share per serving pair, clipped to [0, s̄]
     split: np.ndarray  # IT MW per split variable
     unserved: np.ndarray  # share per region
+    spare: np.ndarray = field(default_factory=lambda: np.empty(0))  # work per spare variable
+    parts: np.ndarray = field(default_factory=lambda: np.empty(0))  # share per part pair
 
 
 def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisions:
@@ -82,16 +87,27 @@ def read_decisions(built: Built, data: ModelData, values: np.ndarray) -> Decisio
     serve[serve < SHARE_EPS] = 0.0
     unserved[unserved < SHARE_EPS] = 0.0
     train = values[cols.train] > 0.5
+    spare = addons.read_spare(data, cols.spare, values, is_open)
+    parts = addons.read_parts(data, cols.parts, values, is_open)
     # a free cooling option counts as installed where load sits in it
     in_use = np.zeros(len(data.cooling), dtype=bool)
     in_use[data.training.tech[train]] = True
     in_use[sv.tech[(serve > 0) & (sv.tech >= 0)]] = True
     in_use[data.split.tech[split > 0]] = True
+    in_use[data.spare.tech[spare > 0]] = True
+    in_use[data.parts.tech[parts > 0]] = True
     install |= in_use & ~has_install
-    is_open = _close_idle(data, is_open, train, serve, split)
-    return Decisions(
-        open=is_open, install=install, train=train, serve=serve, split=split, unserved=unserved
+    decisions = Decisions(
+        open=is_open,
+        install=install,
+        train=train,
+        serve=serve,
+        split=split,
+        unserved=unserved,
+        spare=spare,
+        parts=parts,
     )
+    return _close_idle(data, decisions)
 
 
 def _give_back(
@@ -127,18 +143,18 @@ def _give_back(
             unserved[j] = min(1.0, unserved[j] + left)
 
 
-def _close_idle(
-    data: ModelData, is_open: np.ndarray, train: np.ndarray, serve: np.ndarray, split: np.ndarray
-) -> np.ndarray:
+def _close_idle(data: ModelData, d: Decisions) -> Decisions:
     """A facility open at no cost and with no load (a cloud region or lease the solver left
     at 1) is reported closed: the same cost, and no empty "open" site in the report. Facilities
     that must open stay open."""
     loaded = np.zeros(data.n_sites, dtype=bool)
-    loaded[data.training.site[train]] = True
-    loaded[data.serving.site[serve > 0]] = True
-    loaded[data.split.site[split > 0]] = True
-    idle = is_open & ~loaded & (data.sites.fixed == 0) & (data.sites.open_lb == 0)
-    return is_open & ~idle
+    loaded[data.training.site[d.train]] = True
+    loaded[data.serving.site[d.serve > 0]] = True
+    loaded[data.split.site[d.split > 0]] = True
+    loaded[data.spare.site[d.spare > 0]] = True
+    loaded[data.parts.site[d.parts > 0]] = True
+    idle = d.open & ~loaded & (data.sites.fixed == 0) & (data.sites.open_lb == 0)
+    return replace(d, open=d.open & ~idle)
 
 
 @dataclass(frozen=True)
@@ -154,49 +170,90 @@ class Summary:
     sites: tuple[SiteLoad, ...]
     costs: CostBreakdown
     kpis: Kpis
+    site_loss: SiteLossCoverage | None = None
+    violations: tuple[Violation, ...] = ()
 
 
 @dataclass(frozen=True)
 class _Active:
-    """Which variables carry load: training pairs placed, serving pairs used, splits used."""
+    """Which variables carry load: training pairs placed, serving pairs used, splits used,
+    parts of split training clusters and spare capacity (with their shares or amounts)."""
 
     train: np.ndarray
     serve: np.ndarray
     share: np.ndarray
     split: np.ndarray
     split_mw: np.ndarray
+    part: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    part_share: np.ndarray = field(default_factory=lambda: np.empty(0))
+    spare: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    spare_work: np.ndarray = field(default_factory=lambda: np.empty(0))
 
-    def total(self, training: np.ndarray, serving: np.ndarray, split: np.ndarray) -> float:
-        """Σ placed training + Σ share × serving value + Σ MW × split value."""
-        return float(
+    def total(
+        self,
+        training: np.ndarray,
+        serving: np.ndarray,
+        split: np.ndarray,
+        parts: np.ndarray | None = None,
+        spare: np.ndarray | None = None,
+    ) -> float:
+        """Σ placed training + Σ share × serving value + Σ MW × split value + Σ share × part
+        value + Σ work × spare value."""
+        out = float(
             training[self.train].sum()
             + (self.share * serving[self.serve]).sum()
             + (self.split_mw * split[self.split]).sum()
         )
+        if parts is not None and self.part.size:
+            out += float((self.part_share * parts[self.part]).sum())
+        if spare is not None and self.spare.size:
+            out += float((self.spare_work * spare[self.spare]).sum())
+        return out
 
     def field(self, data: ModelData, name: str) -> float:
         return self.total(
-            getattr(data.training, name), getattr(data.serving, name), getattr(data.split, name)
+            getattr(data.training, name),
+            getattr(data.serving, name),
+            getattr(data.split, name),
+            getattr(data.parts, name),
+            getattr(data.spare, name),
         )
 
 
-def summarise(data: ModelData, d: Decisions) -> Summary:
-    """Decisions, per-site loads, costs and KPIs from rounded decisions (vectorised)."""
+def summarise(data: ModelData, d: Decisions, *, rounds: int = 0, cuts: int = 0) -> Summary:
+    """Decisions, per-site loads, costs and KPIs from rounded decisions (vectorised);
+    ``rounds`` and ``cuts``: what the site-loss loop needed (rules.resilience)."""
     active = _Active(
         train=np.flatnonzero(d.train),
         serve=np.flatnonzero(d.serve > 0.0),
         share=d.serve[d.serve > 0.0],
         split=np.flatnonzero(d.split > 0.0),
         split_mw=d.split[d.split > 0.0],
+        part=np.flatnonzero(d.parts > 0.0),
+        part_share=d.parts[d.parts > 0.0],
+        spare=np.flatnonzero(d.spare > 0.0),
+        spare_work=d.spare[d.spare > 0.0],
     )
     scenario = data.scenario
     site_ids = [s.id for s in scenario.sites]
     region_ids = data.region_ids
     choices = _training_choices(data, active, site_ids)
+    choices.update(addons.split_choices(data, active.part, active.part_share))
+    choices = {c.id: choices[c.id] for c in scenario.training if c.id in choices}
     open_site_idx = sorted(set(data.sites.site[d.open].tolist()))
     liquid_site_idx = sorted(
         set(data.sites.site[data.cooling.facility[d.install & data.cooling.liquid]].tolist())
     )
+    violations = addons.violations(
+        data,
+        d,
+        facility_use=_facility_use(data, active),
+        capital=_capital(data, d, active),
+        carbon_t=active.field(data, "carbon_t"),
+        serve_index=active.serve,
+        serve_share=active.share,
+    )
+    costs = _costs(data, d, active, choices, violations)
     return Summary(
         open_sites=tuple(site_ids[i] for i in open_site_idx),
         liquid_sites=tuple(site_ids[i] for i in liquid_site_idx),
@@ -205,8 +262,10 @@ def summarise(data: ModelData, d: Decisions) -> Summary:
         serving=_assignments(data, active, site_ids, region_ids),
         unserved={region_ids[j]: float(d.unserved[j]) for j in np.flatnonzero(d.unserved).tolist()},
         sites=_site_loads(data, d, active, open_site_idx),
-        costs=_costs(data, d, active),
+        costs=costs,
         kpis=_kpis(data, d, active, open_site_idx),
+        site_loss=addons.site_loss(data, d, open_site_idx, rounds=rounds, cuts=cuts),
+        violations=violations,
     )
 
 
@@ -276,11 +335,37 @@ def _by_site(data: ModelData, facility: np.ndarray, weights: np.ndarray) -> np.n
 
 
 def _per_site(data: ModelData, active: _Active, name: str) -> np.ndarray:
-    tr, sv, sp = data.training, data.serving, data.split
+    tr, sv, sp, pt, z = data.training, data.serving, data.split, data.parts, data.spare
     out = _by_site(data, tr.site[active.train], getattr(tr, name)[active.train])
     out += _by_site(data, sv.site[active.serve], active.share * getattr(sv, name)[active.serve])
+    out += _by_site(data, pt.site[active.part], active.part_share * getattr(pt, name)[active.part])
+    out += _by_site(data, z.site[active.spare], active.spare_work * getattr(z, name)[active.spare])
     return out + _by_site(
         data, sp.site[active.split], active.split_mw * getattr(sp, name)[active.split]
+    )
+
+
+def _facility_use(data: ModelData, active: _Active) -> np.ndarray:
+    """Per facility, the use of its capacity row: Σ U x over every family."""
+    out = np.zeros(data.n_sites)
+    for pairs, index, amount in (
+        (data.training, active.train, np.ones(active.train.size)),
+        (data.serving, active.serve, active.share),
+        (data.split, active.split, active.split_mw),
+        (data.parts, active.part, active.part_share),
+        (data.spare, active.spare, active.spare_work),
+    ):
+        np.add.at(out, pairs.site[index], amount * pairs.capacity_use[index])
+    return out
+
+
+def _capital(data: ModelData, d: Decisions, active: _Active) -> float:
+    """Annualised capital: fixed capital of open facilities and installed cooling, and the
+    capital of every variable."""
+    return (
+        float(data.sites.fixed_capital[d.open].sum())
+        + float(data.cooling.fixed_capital[d.install].sum())
+        + active.field(data, "capital")
     )
 
 
@@ -289,14 +374,18 @@ def _site_loads(
 ) -> tuple[SiteLoad, ...]:
     scenario = data.scenario
     tr, sv = data.training, data.serving
-    train_mw = _by_site(data, tr.site[active.train], tr.it_mw[active.train])
+    train_mw = _training_mw_by_site(data, active)
     inf_mw = _by_site(data, sv.site[active.serve], active.share * sv.it_mw[active.serve])
     units = _by_site(data, sv.site[active.serve], active.share * sv.units[active.serve])
     facility = _per_site(data, active, "facility_mw")
     racks = _per_site(data, active, "racks")
     clusters_at: dict[int, list[str]] = defaultdict(list)
-    for p in active.train[np.argsort(tr.other[active.train], kind="stable")].tolist():
-        clusters_at[int(data.sites.site[tr.site[p]])].append(data.cluster_ids[int(tr.other[p])])
+    placed = [(int(tr.other[p]), int(data.sites.site[tr.site[p]])) for p in active.train]
+    pt = data.parts
+    placed += [(int(pt.other[q]), int(data.sites.site[pt.site[q]])) for q in active.part]
+    for k, i in sorted(set(placed)):
+        clusters_at[i].append(data.cluster_ids[k])
+    spare = addons.spare_by_site(data, active.spare, active.spare_work)
     uses = _cooling_uses(data, d, active)
     hardware_units = _hardware_units(data, active)
     spend = _site_spend(data, d, active)
@@ -317,9 +406,17 @@ def _site_loads(
             cooling=tuple(uses.get(i, ())),
             hardware_units=hardware_units.get(i, {}),
             annual_cost_usd=float(spend[i]),
+            spare=spare.get(i, ()),
         )
         for i in open_site_idx
     )
+
+
+def _training_mw_by_site(data: ModelData, active: _Active) -> np.ndarray:
+    """IT MW of training per site: whole clusters and parts of split ones."""
+    tr, pt = data.training, data.parts
+    out = _by_site(data, tr.site[active.train], tr.it_mw[active.train])
+    return out + _by_site(data, pt.site[active.part], active.part_share * pt.it_mw[active.part])
 
 
 SPEND_FIELDS = ("build", "cooling_cost", "hardware", "lease", "cloud", "energy", "carbon_cost")
@@ -340,8 +437,13 @@ def _site_spend(data: ModelData, d: Decisions, active: _Active) -> np.ndarray:
 
 def _cooling_uses(data: ModelData, d: Decisions, active: _Active) -> dict[int, list[CoolingUse]]:
     """Per site, the IT MW in each installed (or used) cooling option."""
-    cool, tr, sv, sp = data.cooling, data.training, data.serving, data.split
-    training = np.bincount(tr.tech[active.train], tr.it_mw[active.train], minlength=len(cool))
+    cool, tr, sv, sp, pt = data.cooling, data.training, data.serving, data.split, data.parts
+    training = np.bincount(
+        tr.tech[active.train], tr.it_mw[active.train], minlength=len(cool)
+    ).astype(float)
+    training += np.bincount(
+        pt.tech[active.part], active.part_share * pt.it_mw[active.part], minlength=len(cool)
+    )
     inference: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     hardware = data.hardware_ids
     single = active.serve[sv.tech[active.serve] >= 0]
@@ -381,11 +483,15 @@ def _hardware_units(data: ModelData, active: _Active) -> dict[int, dict[str, flo
     return {i: dict(v) for i, v in out.items()}
 
 
-def _costs(data: ModelData, d: Decisions, active: _Active) -> CostBreakdown:
+def _costs(
+    data: ModelData,
+    d: Decisions,
+    active: _Active,
+    choices: dict[str, TrainingChoice],
+    violations: tuple[Violation, ...],
+) -> CostBreakdown:
     sites, cool = data.sites, data.cooling
-    fixed_capital = float(sites.fixed_capital[d.open].sum())
     cooling_fixed = float(cool.fixed[d.install].sum())
-    cooling_capital = float(cool.fixed_capital[d.install].sum())
     return CostBreakdown(
         fixed=float(sites.fixed[d.open].sum()),
         cooling=cooling_fixed + active.field(data, "cooling_cost"),
@@ -400,13 +506,15 @@ def _costs(data: ModelData, d: Decisions, active: _Active) -> CostBreakdown:
         unserved=0.0
         if data.unserved_cost is None
         else float((d.unserved * data.unserved_cost).sum()),
-        capital=fixed_capital + cooling_capital + active.field(data, "capital"),
+        interconnect=sum(c.interconnect_usd for c in choices.values()),
+        violations=sum(v.penalty_usd for v in violations),
+        capital=_capital(data, d, active),
     )
 
 
 def _kpis(data: ModelData, d: Decisions, active: _Active, open_site_idx: list[int]) -> Kpis:
     tr, sv = data.training, data.serving
-    train_mw = _by_site(data, tr.site[active.train], tr.it_mw[active.train])
+    train_mw = _training_mw_by_site(data, active)
     inf_mw = _by_site(data, sv.site[active.serve], active.share * sv.it_mw[active.serve])
     users = data.region_users[sv.other[active.serve]] * active.share
     latency = sv.rtt_ms[active.serve] + sv.service_ms[active.serve]
@@ -419,7 +527,16 @@ def _kpis(data: ModelData, d: Decisions, active: _Active, open_site_idx: list[in
         served_share=_served_share(data, d),
         carbon_tonnes_per_year=active.field(data, "carbon_t"),
         open_sites=len(open_site_idx),
-        training_sites=len(np.unique(data.sites.site[tr.site[active.train]])),
+        training_sites=len(
+            np.unique(
+                np.concatenate(
+                    [
+                        data.sites.site[tr.site[active.train]],
+                        data.sites.site[data.parts.site[active.part]],
+                    ]
+                )
+            )
+        ),
         mw_by_site={site_ids[i]: float(train_mw[i] + inf_mw[i]) for i in open_site_idx},
     )
 

@@ -57,10 +57,12 @@ SITE_COLUMNS = (
     "pue",
     "liquid_pue",
     "liquid_cooling_available",
+    "spare_mw",
 )
 """``cooling`` lists IT MW by technology, ``hardware_units`` units by hardware type; ``pue``,
 ``liquid_pue`` and ``liquid_cooling_available`` are the site's own fields (empty where a
-cooling catalogue prices cooling instead)."""
+cooling catalogue prices cooling instead); ``spare_mw`` is the IT MW installed idle for another
+site's failure (rules.resilience)."""
 
 
 def cooling_mw(load: SiteLoad) -> dict[str, float]:
@@ -105,6 +107,7 @@ def site_rows(scenario: Scenario, result: PlacementResult) -> list[dict[str, Any
                 "pue": _blank(site.pue),
                 "liquid_pue": _blank(site.effective_liquid_pue),
                 "liquid_cooling_available": site.liquid_cooling_available,
+                "spare_mw": _round(sum(x.it_mw for x in load.spare)) if load else 0.0,
             }
         )
     return rows
@@ -169,6 +172,8 @@ TRAINING_COLUMNS = (
     "energy_price_usd_per_mwh",
     "carbon_kg_per_mwh",
     "annual_cost_usd",
+    "parts",
+    "interconnect_usd",
 )
 
 
@@ -200,6 +205,8 @@ def training_rows(scenario: Scenario, result: PlacementResult) -> list[dict[str,
                 "energy_price_usd_per_mwh": _blank(site.energy_price_usd_per_mwh),
                 "carbon_kg_per_mwh": site.carbon_kg_per_mwh,
                 "annual_cost_usd": _round(choice.annual_cost_usd, 2),
+                "parts": listing({p.site: p.share for p in choice.parts}),
+                "interconnect_usd": _round(choice.interconnect_usd, 2),
             }
         )
     return rows

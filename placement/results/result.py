@@ -66,6 +66,17 @@ class CoolingUse(_Frozen):
     )
 
 
+class TrainingPart(_Frozen):
+    """A share of a split training cluster at one site (same option everywhere)."""
+
+    site: str
+    financing: str = "build"
+    cooling: str = Field(description="The cooling technology the part's racks sit in.")
+    share: float = Field(description="Share of the cluster's GPUs and IT MW, in (0, 1].")
+    it_mw: float
+    facility_mw: float = Field(0.0, description="PUE · IT MW of the part.")
+
+
 class TrainingChoice(_Frozen):
     """Where and how a training cluster is built."""
 
@@ -83,6 +94,25 @@ class TrainingChoice(_Frozen):
         description="What the cluster itself costs per year where it sits (build, cooling per "
         "MW, hardware, lease or cloud, energy, carbon); the site's fixed costs are shared.",
     )
+    parts: tuple[TrainingPart, ...] = Field(
+        (),
+        description="Where a split cluster runs, largest share first (site is the largest "
+        "part's); empty when it sits whole at one site.",
+    )
+    interconnect_usd: float = Field(
+        0.0, description="Interconnect between the sites of a split cluster, USD per year."
+    )
+
+
+class SpareCapacity(_Frozen):
+    """Capacity installed for a site failure beyond the normal load (rules.resilience)."""
+
+    financing: str
+    hardware: str
+    cooling: str = Field(description="Cooling technology it sits in ('cloud' in a cloud region).")
+    work: float = Field(description="Work units it can serve (GPUs without a hardware catalogue).")
+    units: float = Field(description="Hardware units.")
+    it_mw: float = Field(description="IT MW when running (idle in normal operation).")
 
 
 class SiteLoad(_Frozen):
@@ -105,6 +135,9 @@ class SiteLoad(_Frozen):
         0.0,
         description="Spend at the site per year: fixed costs of what is open and installed "
         "there plus the cost of the load it carries (no penalties).",
+    )
+    spare: tuple[SpareCapacity, ...] = Field(
+        (), description="Spare capacity for a failure elsewhere (rules.resilience)."
     )
 
     @property
@@ -129,6 +162,8 @@ class CostBreakdown(_Frozen):
     latency_penalty: float = Field(0.0, description="latency penalty (λ-weighted)")
     pair_costs: float = Field(0.0, description="pair costs")
     unserved: float = Field(0.0, description="unserved demand")
+    interconnect: float = Field(0.0, description="training interconnect between split sites")
+    violations: float = Field(0.0, description="soft-rule violations (priced)")
     capital: float = Field(
         0.0,
         description="Of the components above, the annualised capital (site, cooling, build and "
@@ -161,7 +196,8 @@ class CostBreakdown(_Frozen):
 
     @property
     def penalties(self) -> float:
-        """The priced-but-not-paid terms: the λ-weighted latency penalty and unserved demand."""
+        """The priced-but-not-paid terms: the λ-weighted latency penalty, unserved demand and
+        soft-rule violations."""
         return sum(getattr(self, name) for name in PENALTY_COMPONENTS)
 
     @property
@@ -178,8 +214,9 @@ class CostBreakdown(_Frozen):
 COST_COMPONENTS: tuple[str, ...] = tuple(n for n in CostBreakdown.model_fields if n != "capital")
 """The cost components, in report order: the fields of :class:`CostBreakdown` that add up to
 the objective (``capital`` is a split of them, not one of them)."""
-PENALTY_COMPONENTS: tuple[str, ...] = ("latency_penalty", "unserved")
-"""Components the objective prices but nobody pays: λ · users · RTT, and unserved demand."""
+PENALTY_COMPONENTS: tuple[str, ...] = ("latency_penalty", "unserved", "violations")
+"""Components the objective prices but nobody pays: λ · users · RTT, unserved demand, and the
+price of violating soft rules."""
 SPEND_COMPONENTS: tuple[str, ...] = tuple(c for c in COST_COMPONENTS if c not in PENALTY_COMPONENTS)
 """Components that are money spent: capital (site, cooling, build, hardware) and operating."""
 
@@ -205,6 +242,62 @@ class Kpis(_Frozen):
     open_sites: int = 0
     training_sites: int = 0
     mw_by_site: dict[str, float] = Field(default_factory=dict, description="IT MW per open site.")
+
+
+class Violation(_Frozen):
+    """How far a soft rule is broken (rules.soft) and what it costs in the objective."""
+
+    rule: str = Field(description="slo, power, capital_budget or carbon_cap.")
+    subject: str = Field("", description="The region (slo) or site (power) it concerns.")
+    limit: float = Field(description="The rule's limit (ms, MW, USD per year, t CO2 per year).")
+    value: float = Field(
+        description="What the placement reaches: worst latency (ms), MW drawn, capital, tonnes."
+    )
+    amount: float = Field(description="The violation priced: user·ms, MW, USD or t over.")
+    unit: str
+    penalty_usd: float = Field(description="Its price in the objective, USD per year.")
+
+
+class FailureCoverage(_Frozen):
+    """What is left when one open site fails: demand to serve and the most that can be."""
+
+    site: str
+    demand: float = Field(description="Served demand to re-serve, work units (GPUs).")
+    covered: float = Field(
+        description="Max flow over the other sites' installed capacity within the failure SLO."
+    )
+
+
+class SiteLossCoverage(_Frozen):
+    """N-1 (rules.resilience): every open site's failure, checked by a max-flow."""
+
+    degraded_slo_ms: float | None = None
+    failures: tuple[FailureCoverage, ...] = ()
+    spare_work: float = Field(0.0, description="Spare capacity installed in all, work units.")
+    rounds: int = Field(0, description="Rounds of failure cuts the solve needed.")
+    cuts: int = Field(0, description="Failure cuts added to the model.")
+
+    @property
+    def covered(self) -> bool:
+        return all(f.covered >= f.demand * (1 - 1e-6) - 1e-6 for f in self.failures)
+
+
+class Comparison(_Frozen):
+    """The same scenario solved without one feature: what the feature cost or bought."""
+
+    feature: str = Field(
+        description="resilience, soft:<rule> or split:<cluster>: what was switched off."
+    )
+    description: str
+    status: str = Field(description="Status of the solve without the feature.")
+    objective: float | None = Field(None, description="Its objective, USD per year.")
+    spend: float | None = Field(None, description="Its spend, USD per year.")
+    difference: float | None = Field(
+        None,
+        description="Objective with the feature minus without it (cost of resilience; for a "
+        "soft rule or a split, less the feature's own price: a negative figure is what it "
+        "bought).",
+    )
 
 
 class PlacementResult(_Frozen):
@@ -244,6 +337,15 @@ class PlacementResult(_Frozen):
         "objective, bound and costs are present values (USD); the decisions, sites and the "
         "MW and site KPIs are the last period's; RTT KPIs are over all periods' user-years, "
         "carbon per year and served share their means over the years.",
+    )
+    site_loss: SiteLossCoverage | None = Field(
+        None, description="N-1: each open site's failure and the demand still covered."
+    )
+    violations: tuple[Violation, ...] = Field(
+        (), description="Soft rules broken, by how much and at what price."
+    )
+    comparisons: tuple[Comparison, ...] = Field(
+        (), description="The scenario without each feature used: what each cost or bought."
     )
 
     @property

@@ -21,10 +21,13 @@ from placement.milp import backends, export
 from placement.milp.solution import RawSolution, Termination
 from placement.model.data import ModelData, build_model_data
 from placement.model.diagnose import diagnose
+from placement.model.planning import menu_notes
 from placement.model.schema import Scenario
+from placement.results.alternatives import Alternatives
 from placement.results.decode import read_decisions, summarise
 from placement.results.result import PlacementResult, Status
-from placement.solving import memory, methods
+from placement.solving import memory, methods, resilience
+from placement.solving.compare import comparisons
 from placement.solving.options import DEFAULT_GAP, DEFAULT_TIME_LIMIT, SolveOptions
 
 SOLVERS = backends.SOLVERS
@@ -59,7 +62,10 @@ def solve(
     options: SolveOptions | None = None,
     progress: Progress | None = None,
     customise: Customise | None = None,
-) -> PlacementResult:
+    alternatives: int | None = None,
+    within: float | None = None,
+    compare: bool = True,
+) -> PlacementResult | Alternatives:
     """Place training and inference for ``scenario`` and prove the gap.
 
     The solve options (:class:`~placement.solving.options.SolveOptions`, which documents each)
@@ -70,6 +76,17 @@ def solve(
         customise: called as ``customise(built, data)`` after the formulation is built, to add
             rows or change bounds (e.g. an ε-constraint on weighted RTT for a Pareto frontier).
             What it adds is *not* known to :func:`placement.verify`.
+        alternatives: return :class:`~placement.results.alternatives.Alternatives` with this
+            many plans instead of one result: the N best distinct facility selections, or with
+            ``within`` the plans within that relative cost of the optimum that differ most
+            (see :mod:`placement.solving.alternatives`); each plan is verified.
+        within: with ``alternatives``, the cost budget relative to the optimum (0.05: 5 %).
+        compare: when the scenario uses an add-on (N-1, soft rules, split training), solve it
+            again without each one used and list what it cost or bought in
+            ``result.comparisons`` (:mod:`placement.solving.compare`); one more solve each,
+            within what is left of ``time_limit`` (a comparison with no time left is
+            ``no_solution``; not with ``alternatives``: its plans are compared with one another
+            instead).
     """
     keywords = SolveOptions(
         formulation=formulation,
@@ -87,13 +104,43 @@ def solve(
             "pass the solve options either as keywords or as options=SolveOptions(...), not both"
         )
     scenario = Scenario.coerce(scenario)  # a networkx graph (Scenario.to_graph's shape) works too
+    chosen, say = options or keywords, progress or (lambda _msg: None)
     if scenario.periods:  # multi-period planning: placement/solving/periods.py
+        if alternatives is not None or within is not None:
+            raise SolverOptionError(
+                "alternatives / within: not available for a scenario with periods yet (a "
+                "multi-period plan is solved once); drop periods to compare alternatives"
+            )
         from placement.solving.periods import solve_periods
 
-        return solve_periods(
-            scenario, options or keywords, progress or (lambda _msg: None), customise
-        )
-    return _solve(scenario, options or keywords, progress or (lambda _msg: None), customise)
+        return solve_periods(scenario, chosen, say, customise)
+    if alternatives is not None or within is not None:
+        from placement.solving.alternatives import solve_alternatives
+
+        return solve_alternatives(scenario, chosen, alternatives, within, say, customise)
+    started = time.perf_counter()
+    result = _solve(scenario, chosen, say, customise)
+    if compare:
+
+        def within_the_limit(changed: Scenario) -> PlacementResult:
+            """A comparison solve with the time the whole solve has left."""
+            if chosen.time_limit is None:
+                return _solve(changed, chosen, say, customise)
+            left = chosen.time_limit - (time.perf_counter() - started)
+            if left <= 0:
+                return PlacementResult(
+                    scenario=changed.name,
+                    status=Status.NO_SOLUTION,
+                    message="no time left for this comparison within the solve's time limit",
+                    formulation=chosen.formulation,
+                    solver=chosen.solver,
+                )
+            return _solve(changed, chosen.replace(time_limit=left), say, customise)
+
+        found = comparisons(scenario, result, within_the_limit)
+        if found:
+            result = result.model_copy(update={"comparisons": found})
+    return result
 
 
 def _solve(
@@ -134,8 +181,8 @@ def _solve(
         f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
     )
     deadline = None if options.time_limit is None else started + options.time_limit
-    outcome = methods.run(built, options, deadline=deadline, progress=say)
-    return _result(scenario, data, built, options, outcome, build_seconds, say)
+    outcome, cut_log = resilience.run(built, data, options, deadline=deadline, progress=say)
+    return _result(scenario, data, built, options, outcome, build_seconds, say, cut_log)
 
 
 def _result(
@@ -146,6 +193,7 @@ def _result(
     outcome: methods.Outcome,
     build_seconds: float,
     say: Progress,
+    cut_log: resilience.CutLog | None = None,
 ) -> PlacementResult:
     raw = outcome.raw
     common = {
@@ -166,19 +214,25 @@ def _result(
             diagnosis=_infeasible_rows(built, say) if infeasible else (),
             **common,
         )
-    summary = summarise(data, read_decisions(built, data, raw.values))
+    summary = summarise(
+        data,
+        read_decisions(built, data, raw.values),
+        rounds=cut_log.rounds if cut_log else 0,
+        cuts=cut_log.cuts if cut_log else 0,
+    )
     objective = summary.costs.total
     result_gap = _relative_gap(objective, raw.bound)
     proven = _proven(raw, objective, options.gap)
     status = Status.OPTIMAL if proven else Status.FEASIBLE
     say(f"{status.value}: {objective:,.0f} USD per year, gap {_format_gap(result_gap)}")
+    detail = (
+        f"{raw.detail}: the best placement found so far"
+        if raw.termination is Termination.INTERRUPTED
+        else raw.detail
+    )
     return PlacementResult(
         status=status,
-        message=(
-            f"{raw.detail}: the best placement found so far"
-            if raw.termination is Termination.INTERRUPTED
-            else raw.detail
-        ),
+        message="; ".join(m for m in (detail, *menu_notes(scenario)) if m),
         objective=objective,
         bound=raw.bound,
         gap=result_gap,
@@ -191,6 +245,8 @@ def _result(
         sites=summary.sites,
         costs=summary.costs,
         kpis=summary.kpis,
+        site_loss=summary.site_loss,
+        violations=summary.violations,
         **common,
     )
 

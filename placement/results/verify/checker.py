@@ -13,8 +13,9 @@ from collections import defaultdict
 
 from placement.model.schema import Scenario, Site
 from placement.results.result import COST_COMPONENTS, PlacementResult, TrainingChoice
-from placement.results.verify import terms
+from placement.results.verify import addons, terms
 from placement.results.verify.latency import Rtt
+from placement.results.verify.resilience import check_site_loss
 
 FEAS_TOL = 1e-6  # absolute, on shares and MW (relative on large capacities)
 
@@ -46,6 +47,10 @@ class Checker:
         self.it_mw_by_site: dict[str, float] = defaultdict(float)
         self.latency_samples: list[tuple[float, float]] = []
         self.power_use: dict[Facility, float] = defaultdict(float)  # facility MW
+        self.spare_it: dict[Facility, float] = defaultdict(float)  # IT MW of spare (N-1)
+        self.reported_cooling: dict = {}
+        self.soft: dict[tuple[str, str], tuple[float, float, float]] = {}  # violations
+        self.slo_late: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
 
     def fail(self, message: str) -> None:
         self.problems.append(message)
@@ -55,11 +60,14 @@ class Checker:
         self.check_training()
         self.check_serving()
         self.check_cooling()
+        addons.check_spare(self)
         self.check_capacity()
         self.check_rules()
+        addons.check_violations(self, rtol)
         self.check_costs(rtol)
         self.check_bound(rtol)
         self.check_kpis(rtol)
+        check_site_loss(self.s, self.r, self.rtt, self.fail)
 
     # ----------------------------------------------------------------- facilities
     def check_facilities(self) -> None:
@@ -106,10 +114,14 @@ class Checker:
             if option is None:
                 self.fail(f"{what}: option {choice.option!r} is not one of {sorted(options)}")
                 continue
+            util = option.utilisation or self.s.economics.utilisation
+            if choice.parts or cluster.split is not None:
+                addons.check_split(self, cluster, choice, option, util)
+                if choice.parts:
+                    continue
             if not self.facility_open(choice.site, choice.financing, what):
                 continue
             self.training_facilities.add((choice.site, choice.financing))
-            util = option.utilisation or self.s.economics.utilisation
             self._place_training(cluster.id, site, choice, option, util)
         unknown = set(self.r.training) - {c.id for c in self.s.training}
         for cid in sorted(unknown):
@@ -202,7 +214,9 @@ class Checker:
             if not math.isclose(a.service_ms, hw.service_ms, abs_tol=1e-9):
                 self.fail(f"{what}: service time {a.service_ms} ms, {hw.id!r} has {hw.service_ms}")
             slo = self.s.region_slo_ms(region)
-            if slo is not None and rtt + hw.service_ms > slo + 1e-9 and a.share > FEAS_TOL:
+            late = slo is not None and rtt + hw.service_ms > slo + 1e-9
+            soft = late and addons.soft_late(self, region, rtt + hw.service_ms, a.share)
+            if late and not soft and a.share > FEAS_TOL:
                 self.fail(
                     f"{what} on {hw.id!r}: {rtt:.3f} ms RTT + {hw.service_ms:g} ms service "
                     f"> SLO {slo:g}"
@@ -272,6 +286,7 @@ class Checker:
         """Installed technologies hold the loads placed in them; costs and energy by PUE."""
         util = self.s.inference.utilisation or self.s.economics.utilisation
         reported = self._reported_cooling()
+        self.reported_cooling = reported
         installed_liquid = set()
         for (facility, tid), (training_mw, inference) in reported.items():
             sid, mode = facility
@@ -387,12 +402,15 @@ class Checker:
             it_by_facility[facility] += sum(mw for mw, _ in placed)
         for (facility, _hw), mw in self.inference_at.items():
             it_by_facility[facility] += mw
+        for facility, mw in self.spare_it.items():
+            it_by_facility[facility] += mw
         for facility in self.open:
             sid, mode = facility
             site = self.sites[sid]
             fac = terms.facility(self.s, site, mode)
             use = it_by_facility[facility] if fac.capacity_is_it else self.power_use[facility]
-            if fac.capacity is not None and use > fac.capacity * (1 + 1e-9) + FEAS_TOL:
+            over = fac.capacity is not None and use > fac.capacity * (1 + 1e-9) + FEAS_TOL
+            if over and not addons.soft_power(self, sid, mode, use, fac.capacity):
                 kind = "IT MW" if fac.capacity_is_it else "MW"
                 where = f"site {sid!r}" if mode == "build" else f"site {sid!r} ({mode})"
                 self.fail(f"{where} draws {use:,.6f} {kind}, above its {fac.capacity:,.6f}")
@@ -423,10 +441,12 @@ class Checker:
             self.fail(f"{count} training sites, more than rules.max_training_sites = "
                       f"{rules.max_training_sites}")  # fmt: skip
         cap = rules.carbon_cap_tonnes_per_year
-        if cap is not None and self.carbon_t > cap * (1 + 1e-9) + FEAS_TOL:
+        over = cap is not None and self.carbon_t > cap * (1 + 1e-9) + FEAS_TOL
+        if over and not addons.soft_limit(self, "carbon_cap", cap, self.carbon_t):
             self.fail(f"emissions {self.carbon_t:,.3f} t exceed the carbon cap {cap:,.3f} t")
         budget = rules.capital_budget_usd_per_year
-        if budget is not None and self.capital > budget * (1 + 1e-9) + FEAS_TOL:
+        over = budget is not None and self.capital > budget * (1 + 1e-9) + FEAS_TOL
+        if over and not addons.soft_limit(self, "capital_budget", budget, self.capital):
             self.fail(f"annualised capital {self.capital:,.3f} exceeds the budget {budget:,.3f}")
 
     # ----------------------------------------------------------------- costs, bound, KPIs
