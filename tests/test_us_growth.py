@@ -43,3 +43,17 @@ def test_two_years_of_us_small_solve_and_verify():
     first, second = result.periods
     assert set(first.result.open_sites) <= set(second.result.open_sites)
     assert second.result.kpis.inference_mw > first.result.kpis.inference_mw
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::UserWarning")  # the bundled data's documented gaps
+def test_the_five_year_default_plans_and_verifies():
+    """The issue's case (timed in benchmarks/, family us_growth): a verified plan with a
+    proven gap (0.57 % measured at a 60 s limit; the 1e-3 target is not met, README)."""
+    scn = pl.datasets.us_default_growth()
+    result = pl.solve(scn, time_limit=180, gap=1e-3, threads=2)
+    pl.verify(scn, result)
+    assert result.ok and result.bound is not None
+    assert result.gap < 0.02
+    assert [p.year for p in result.periods] == [2026, 2027, 2028, 2029, 2030]
+    assert "gb200_100k_2028" in result.periods[2].arrived
