@@ -39,6 +39,7 @@ class InstanceSpec:
     has_slo: bool = False
     order: int = 0  # position on the family's size ladder (0 = smallest)
     kwargs: tuple[tuple[str, Any], ...] = field(default=())
+    dense: bool = True  # with an SLO: also run the dense (no-SLO) variant
 
     @property
     def n_pairs_dense(self) -> int:
@@ -48,7 +49,9 @@ class InstanceSpec:
 
     @property
     def variants(self) -> tuple[str, ...]:
-        return ("pruned", "dense") if self.has_slo else ("none",)
+        if not self.has_slo:
+            return ("none",)
+        return ("pruned", "dense") if self.dense else ("pruned",)
 
     def load(self, variant: str = "none") -> Scenario:
         """Build the scenario (deterministic for a given spec) in the chosen variant."""
@@ -211,10 +214,18 @@ def _extra_campus(scenario: Scenario) -> Any:
     )
 
 
+def _load_growth(which: str, count: int) -> Scenario:
+    """A bundled growth plan (``us_default_growth``, ``us_small_growth``) over ``count`` years."""
+    from placement import datasets
+
+    return getattr(datasets, which)(count=count)
+
+
 LOADERS: dict[str, Any] = {
     "orlib": lambda path: read_orlib_cflp(path),
     "random_cflp": lambda n, m, seed, ratio=3.0: random_cflp(n, m, seed, capacity_ratio=ratio),
     "us_whatif": us_whatif,
+    "us_growth": lambda which, count: _load_growth(which, count),
     "random_ai": lambda n, m, seed: random_ai_scenario(n, m, 2, seed, slo_ms=60.0),
     "world_ai": _load_world,
     "us": _load_us,

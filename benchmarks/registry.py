@@ -121,6 +121,25 @@ def _whatifs(names: Sequence[str], menus: bool = True) -> list[InstanceSpec]:
 
 
 _US_SIZES = {"us_small": "13x150", "us_default": "53x3143"}
+# multi-period plans (issue 12): (dataset, periods); the one-period plan is today's model
+US_GROWTH_QUICK = (("us_small_growth", 5),)
+US_GROWTH_FULL = (("us_default_growth", 1), ("us_default_growth", 2), ("us_default_growth", 5))
+
+
+def _growth(plans: Sequence[tuple[str, int]]) -> list[InstanceSpec]:
+    return [
+        InstanceSpec(
+            family="us_growth",
+            name=f"{which}:{count}y",
+            size=_US_SIZES[which.removesuffix("_growth")],
+            loader="us_growth",
+            args=(which, count),
+            has_slo=True,
+            order=k,
+            dense=False,  # a dense plan is T dense models: what pruning saves shows in `us`
+        )
+        for k, (which, count) in enumerate(plans)
+    ]
 
 
 def _us(names: Sequence[str], family: str = "us") -> list[InstanceSpec]:
@@ -201,6 +220,16 @@ FAMILIES: dict[str, Family] = {
             "decision menus, the structure the decomposition covers",
             sizes={"full": list(US_WHATIFS)},
             make=lambda names: _whatifs(names, menus=False),
+            only_formulations=("strong",),
+            only_solvers=("highs",),
+        ),
+        Family(
+            name="us_growth",
+            description="the bundled default over 1, 2 and 5 years (+15 %/yr, a training job "
+            "arriving in 2028): multi-period plans, compared by method and with --lp-nodes 0",
+            sizes={"quick": list(US_GROWTH_QUICK), "full": list(US_GROWTH_FULL)},
+            make=_growth,
+            ladder=True,
             only_formulations=("strong",),
             only_solvers=("highs",),
         ),

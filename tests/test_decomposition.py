@@ -406,3 +406,12 @@ def test_the_n_minus_1_add_on_falls_back_to_the_milp_and_says_why():
     pl.verify(scn, result)
     assert result.method != "decomposition"
     assert "does not cover N-1 resilience" in result.message
+
+
+@pytest.mark.filterwarnings("ignore::placement.datasets.DataGapWarning")
+def test_a_multi_period_plan_asked_for_the_decomposition_says_it_used_the_milp():
+    scn = pl.datasets.us_small_growth()
+    result = pl.solve(scn, method="decomposition", time_limit=60)
+    pl.verify(scn, result)
+    assert result.method != "decomposition"
+    assert "does not cover multi-period plans" in result.message

@@ -55,6 +55,20 @@ def test_readme_menu_scenario_solves_as_described(tmp_path):
     assert {a.hardware for a in res.serving} <= {"h100_server", "cpu_server"}
 
 
+def test_readme_plan_over_years_prints_what_it_says(capsys):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Planning over years", 1)[1]
+    block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    out = capsys.readouterr().out
+    assert "2027 ('a', 'b') opened ('b',)" in out
+    assert "2028 ('a', 'b')" in out
+    assert "optimal: 22,484,430 USD present value" in out
+    said = section.split("```", 2)[2]
+    assert "optimal: 22,484,430 USD\npresent value" in said
+
+
 def test_readme_resilience_example_runs_as_described(tmp_path, monkeypatch, capsys):
     # N-1 with a degraded SLO, a split cluster too big for any one site, a soft SLO, and the
     # three best distinct plans, as written in README.md

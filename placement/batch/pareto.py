@@ -15,6 +15,9 @@ Every point carries the scenario it was solved on (λ = 0 for the ε method) and
 against it.
 The frontier needs hard demand (no unserved penalty): with soft demand the weighted RTT is over
 served users only, and cutting service would "improve" latency.
+
+A multi-period scenario (``periods``) works alike: cost is the plan's present value without its
+latency penalty, and the weighted RTT is over every period's user-years (the plan's KPI).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from placement.batch.plots import plot_frontier
 from placement.errors import SolverOptionError
 from placement.formulations import Built
 from placement.model.data import ModelData
+from placement.model.period_data import PeriodData
 from placement.model.schema import Scenario
 from placement.results.result import PlacementResult
 from placement.results.verify import verify as verify_result
@@ -237,20 +241,34 @@ def solve_with_rtt_cap(
 
 
 def rtt_cap_rows(max_weighted_rtt_ms: float) -> Customise:
-    """A ``customise`` hook adding Σ_ij (users_j / Σ users) · RTT_ij · serve_ij ≤ ε (in ms)."""
+    """A ``customise`` hook adding Σ_ij (users_j / Σ users) · RTT_ij · serve_ij ≤ ε (in ms).
 
-    def add(built: Built, data: ModelData) -> None:
-        users = data.region_users
-        total = float(users.sum())
-        latency = data.serving.rtt_ms + data.serving.service_ms  # what λ prices, as the KPI
-        coef = users[data.serving.other] * latency / total
+    On a multi-period plan the weighted RTT is the horizon's, as its KPI: over every period's
+    user-years, Σ_t n_t Σ_ij users_j · RTT_ij · serve_ijt / Σ_t n_t Σ_j users_j (n_t the
+    period's years; a region grown to zero is not in its period)."""
+
+    def add(built: Built, data: ModelData | PeriodData) -> None:
+        if isinstance(data, PeriodData):
+            parts = [
+                (period.years, period.data, cols.serve)
+                for period, cols in zip(data.periods, built.periods, strict=True)
+            ]
+        else:
+            parts = [(1, data, built.columns.serve)]
+        total = sum(years * float(d.region_users.sum()) for years, d, _ in parts)
+        coef = np.concatenate(
+            [
+                years * d.region_users[d.serving.other] * (d.serving.rtt_ms + d.serving.service_ms)
+                for years, d, _ in parts
+            ]
+        )  # RTT plus service time: what λ prices, as the KPI
         slack = EPSILON_SLACK * max(1.0, abs(max_weighted_rtt_ms))
         built.model.add_rows(
             "weighted_rtt_cap",
             1,
             np.zeros(coef.size, dtype=np.int64),
-            built.columns.serve,
-            coef,
+            np.concatenate([serve for _, _, serve in parts]),
+            coef / total,
             ub=max_weighted_rtt_ms + slack,
         )
 
@@ -338,12 +356,13 @@ def _mark_dominated(evaluated: list[ParetoPoint]) -> list[ParetoPoint]:
 
 
 def _require_hard_demand(scenario: Scenario) -> None:
-    if scenario.economics.unserved_penalty_usd_per_mw_year is not None:
-        raise PortfolioError(
-            "economics.unserved_penalty_usd_per_mw_year = "
-            f"{scenario.economics.unserved_penalty_usd_per_mw_year!r}: the frontier needs hard "
-            "demand (with soft demand the weighted RTT is over served users only); set it to null"
-        )
+    for name in ("unserved_penalty_usd_per_mw_year", "unserved_penalty_usd_per_work_year"):
+        value = getattr(scenario.economics, name)
+        if value is not None:
+            raise PortfolioError(
+                f"economics.{name} = {value!r}: the frontier needs hard demand (with soft "
+                "demand the weighted RTT is over served users only); set it to null"
+            )
     if not scenario.regions or sum(r.population for r in scenario.regions) <= 0:
         raise PortfolioError(
             "regions: the frontier needs regions with population > 0 (the latency weights)"

@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Solve SCENARIO (default: the bundled us_default), check the answer with "
             "placement.verify, print a summary and write result.json, result.geojson, "
             "sites.csv, assignments.csv, training.csv, costs.csv, map.png and map.html (an "
-            "interactive map that works offline) into --out."
+            "interactive map that works offline) into --out. A scenario with periods (e.g. "
+            "us_default_growth) also gets periods.csv and timeline.png; its tables and maps "
+            "show the last period."
         ),
     )
     add_scenario_argument(solve)
@@ -546,6 +548,19 @@ def _render_outputs(
     from placement.outputs.tables import csv_tables
 
     files: dict[str, bytes] = {"result.json": result.to_json().encode("utf-8")}
+    if result.periods and result.ok:  # a plan: its timeline, then the last period's placement
+        from placement.outputs.timeline import last_period, timeline_csv
+
+        files["periods.csv"] = timeline_csv(result).encode("utf-8")
+        if not no_map:
+            say("drawing timeline.png")
+            try:
+                from placement.outputs.timeline import timeline_png
+
+                files["timeline.png"] = timeline_png(result)
+            except ImportError as exc:
+                _note(f"timeline.png not drawn: {exc} (install matplotlib, or pass --no-map)")
+        scenario, result = last_period(scenario, result)
     files["result.geojson"] = geojson_text(scenario, result).encode("utf-8")
     files.update(
         {name: text.encode("utf-8") for name, text in csv_tables(scenario, result).items()}
@@ -614,6 +629,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:  # e.g. an unreadable backbone GraphML file
         raise ScenarioError(f"{scenario.name}: cannot build the model data: {exc}") from None
     problems = diagnose(data, single_source=args.formulation == "single_source")
+    if scenario.periods:  # a plan: every period's own data (demand grown, clusters arrived)
+        from placement.model.period_data import build_period_data
+
+        problems = [
+            f"{period.year}: {problem}"
+            for period in build_period_data(scenario).periods
+            for problem in diagnose(period.data, single_source=args.formulation == "single_source")
+        ]
     summary = scenario_summary(scenario, pairs=(len(data.training), len(data.serving)))
     if sys.stdout.isatty():
         from rich.console import Console

@@ -3,6 +3,7 @@
     import placement as pl
     scn = pl.datasets.us_default()   # 53 US sites, 3,143 counties
     small = pl.datasets.us_small()   # 13 sites, the 150 most populous counties
+    plan = pl.datasets.us_default_growth()  # the default over 2026–2030, demand +15 %/yr
 
 Sources, licence and every assumption: ``data/README.md`` (``data_dir() / "README.md"``).
 """
@@ -17,6 +18,7 @@ from placement.datasets.us import (
     us_default,
     us_small,
 )
+from placement.datasets.us_growth import us_default_growth, us_small_growth
 
 
 def orlib_path(name: str) -> Path:
@@ -35,5 +37,7 @@ __all__ = [
     "orlib_path",
     "site_records",
     "us_default",
+    "us_default_growth",
     "us_small",
+    "us_small_growth",
 ]

@@ -28,7 +28,7 @@ from placement.io.orlib import read_orlib_cflp
 from placement.model.schema import Scenario
 
 BUNDLED_PREFIX = "bundled:"
-BUNDLED_NAMES: tuple[str, ...] = ("us_default", "us_small")
+BUNDLED_NAMES: tuple[str, ...] = ("us_default", "us_small", "us_default_growth", "us_small_growth")
 """The bundled datasets (functions of :mod:`placement.datasets`)."""
 DEFAULT_DATASET = "us_default"
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
@@ -56,7 +56,7 @@ def load_scenario(source: ScenarioSource = None, *, root: str | os.PathLike[str]
 
 
 def bundled(name: str, *, spelled: str | None = None) -> Scenario:
-    """The bundled dataset ``name`` (``us_default`` or ``us_small``)."""
+    """The bundled dataset ``name`` (one of ``BUNDLED_NAMES``)."""
     if name not in BUNDLED_NAMES:
         shown = spelled or name
         hint = _suggestion(name)

@@ -33,6 +33,7 @@ from placement.model.menus import (
     SiteCoolingEntry,
     TrainingOption,
 )
+from placement.model.periods import Period, check_periods
 from placement.model.planning import Resilience, SoftRules, TrainingSplit
 
 # Magnitude limits. Every number has an upper bound far beyond any real planning figure and well
@@ -457,6 +458,11 @@ class Scenario(_Frozen):
         (),
         description="The inference hardware menu; empty: one GPU type from the inference profile.",
     )
+    periods: tuple[Period, ...] = Field(
+        (),
+        description="Multi-period planning (model/periods.py): years, demand growth, price "
+        "indices, training arrivals; empty: one period, annual cost.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -500,6 +506,7 @@ class Scenario(_Frozen):
                 if rid not in region_ids:
                     raise ValueError(f"pair_costs_usd_per_year[{sid!r}]: {rid!r} is not a region")
         _check_menus(self)
+        check_periods(self)
         _check_pue_stated(self)
         _check_soft_rules(self)
         for site in self.sites:

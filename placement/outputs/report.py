@@ -69,7 +69,13 @@ def summary_renderables(
     verified: bool | None = None,
     verify_message: str = "",
 ) -> list[RenderableType]:
-    """The placement report as rich renderables (print them with a rich Console)."""
+    """The placement report as rich renderables (print them with a rich Console).
+
+    A multi-period plan (``result.periods``) gets its headline in present value, a table of
+    the periods, how each decision menu carries from period to period, and then the last
+    period's placement in detail (against that period's scenario)."""
+    if result.periods:
+        return _plan_renderables(scenario, result, verified, verify_message)
     parts: list[RenderableType] = [_headline(scenario, result, verified, verify_message)]
     if not result.ok:
         parts.append(_no_solution(result))
@@ -152,13 +158,10 @@ def scenario_summary(scenario: Scenario, pairs: tuple[int, int] | None = None) -
         f"λ = {econ.latency_penalty_usd_per_user_ms_year:g} USD/user·ms·yr, carbon price "
         f"{econ.carbon_price_usd_per_tonne:g} USD/t, capital recovery factor "
         f"{econ.capital_recovery_factor:.4f} ({econ.discount_rate:.1%} over "
-        f"{econ.lifetime_years:g} years), "
-        + (
-            "hard demand"
-            if econ.unserved_penalty_usd_per_mw_year is None
-            else f"soft demand at {econ.unserved_penalty_usd_per_mw_year:,.0f} USD/MW·yr unserved"
-        ),
+        f"{econ.lifetime_years:g} years), " + _demand_text(scenario),
     )
+    if scenario.periods:
+        table.add_row("periods", _periods_text(scenario))
     table.add_row(
         "network",
         f"RTT = {net.base_rtt_ms:g} ms + 2 × {net.route_factor:g} × km / "
@@ -198,8 +201,108 @@ def render_plain(renderables: Iterable[RenderableType], width: int = TEXT_WIDTH)
 
 
 # ====================================================================== sections
-def _headline(
+CARRY_THROUGH = (
+    "Across periods: a site built (financing 'build') stays open, with its fixed capital paid "
+    "from the period it opened at that period's price; cooling installed there stays; "
+    "building and cooling capacity is bought in blocks of IT MW, each at its period's price "
+    "and paid from then to the horizon.",
+    "Leases, cloud and inference hardware flex: each period pays rent, unit-hours and the "
+    "hardware's annualised capital for the load it carries (hardware is not carried as a "
+    "stock between periods).",
+    "A training cluster keeps its site, its way of being built (hardware option) and its "
+    "cooling from the period it arrives in; its hardware is priced at that period's index.",
+    "Rules (max sites, carbon cap, capital budget, SLOs, redundancy) hold in every period; "
+    "the capital budget counts each period's annualised capital.",
+)
+
+
+def _plan_renderables(
     scenario: Scenario, result: PlacementResult, verified: bool | None, verify_message: str
+) -> list[RenderableType]:
+    from placement.model.period_data import period_scenarios
+
+    first, last = result.periods[0], result.periods[-1]
+    horizon = f"{first.year}–{last.year + last.years - 1}"
+    rate = scenario.economics.discount_rate
+    unit = f"USD present value over {horizon} at {rate:.1%}"
+    parts: list[RenderableType] = [
+        _headline(scenario, result, verified, verify_message, unit=unit),
+        _periods_table(result),
+        Text("How the decisions carry from period to period", style="bold"),
+        _bullets(CARRY_THROUGH),
+        Text(f"The last period ({last.year}) in detail: its own annual costs", style="bold"),
+        Text(""),
+    ]
+    if result.ok:
+        detail = summary_renderables(period_scenarios(scenario)[-1], last.result)
+        parts.extend(detail[1:])  # its headline would restate the plan's status
+    return parts
+
+
+def _periods_table(result: PlacementResult) -> RenderableType:
+    table = _table("The plan by period (M USD per year of the period; present value in M USD)")
+    for name in ("year", "IT MW train", "IT MW infer", "sites", "opened", "arrived", "bought MW"):
+        table.add_column(name, justify="right" if "MW" in name or name == "sites" else "left")
+    for name in ("capital", "total", "present value"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for p in result.periods:
+        r = p.result
+        bought = sum(b.mw for b in p.blocks if b.technology is None)
+        table.add_row(
+            f"{p.year}" + (f"+{p.years - 1}" if p.years > 1 else ""),
+            f"{r.kpis.training_mw:,.1f}",
+            f"{r.kpis.inference_mw:,.1f}",
+            str(len(r.open_sites)),
+            _first(list(p.opened), 3) or "—",
+            _first(list(p.arrived), 2) or "—",
+            f"{bought:,.1f}",
+            f"{r.costs.capital / 1e6:,.1f}",
+            f"{r.costs.total / 1e6:,.1f}",
+            f"{p.present_value / 1e6:,.1f}",
+        )
+    return table
+
+
+def _demand_text(scenario: Scenario) -> str:
+    econ = scenario.economics
+    if scenario.unserved_penalty_per_work is None:
+        return "hard demand"
+    if scenario.hardware:
+        unit = scenario.inference.work_unit
+        return (
+            f"soft demand at {econ.unserved_penalty_usd_per_work_year:,.0f} USD/{unit}·yr unserved"
+        )
+    return f"soft demand at {econ.unserved_penalty_usd_per_mw_year:,.0f} USD/MW·yr unserved"
+
+
+def _periods_text(scenario: Scenario) -> str:
+    from placement.model.periods import period_spans
+
+    spans = period_spans(scenario.periods)
+    first, (last, years) = spans[0][0], spans[-1]
+    growth = sorted({p.demand_growth for p in scenario.periods[1:]})
+    arrivals = [f"{cid} in {p.year}" for p in scenario.periods for cid in p.new_training]
+    indexed = sum(p.price_index != type(p.price_index)() for p in scenario.periods)
+    parts = [
+        f"{len(spans)} from {first} to {last + years - 1}, discounted at "
+        f"{scenario.economics.discount_rate:.1%}",
+        "demand growth " + ", ".join(f"{g:+.1%}" for g in growth) if growth else "",
+        f"{sum(bool(p.region_growth) for p in scenario.periods)} with growth by region"
+        if any(p.region_growth for p in scenario.periods)
+        else "",
+        "arriving: " + ", ".join(arrivals) if arrivals else "",
+        f"prices indexed in {indexed}" if indexed else "prices held",
+    ]
+    return "; ".join(part for part in parts if part)
+
+
+def _headline(
+    scenario: Scenario,
+    result: PlacementResult,
+    verified: bool | None,
+    verify_message: str,
+    *,
+    unit: str = "USD/yr",
 ) -> RenderableType:
     status_style = {"optimal": "bold green", "feasible": "bold yellow"}.get(
         result.status.value, "bold red"
@@ -209,26 +312,27 @@ def _headline(
             ("placement", "bold"),
             f" — {scenario.name}: ",
             (result.status.value.upper(), status_style),
-            (f"  {_usd(result.objective)} USD/yr" if result.objective is not None else ""),
+            (f"  {_usd(result.objective)} {unit}" if result.objective is not None else ""),
         )
     ]
     bound = "—" if result.bound is None else _usd(result.bound)
     gap = "unknown" if result.gap is None else f"{result.gap:.2e} ({result.gap:.4%})"
     lines.append(
         Text(
-            f"  objective {_usd(result.objective)} USD/yr · bound {bound} · gap {gap}",
+            f"  objective {_usd(result.objective)} {unit} · bound {bound} · gap {gap}",
         )
     )
     lam = scenario.economics.latency_penalty_usd_per_user_ms_year
+    short = "USD/yr" if unit == "USD/yr" else "USD"
     if result.ok:
         costs = result.costs
-        penalty = f"{_usd(costs.latency_penalty)} USD/yr latency penalty (λ = {lam:g} USD per "
+        penalty = f"{_usd(costs.latency_penalty)} {short} latency penalty (λ = {lam:g} USD per "
         penalty += "user·ms·yr)"
         if costs.unserved:
-            penalty += f" + {_usd(costs.unserved)} USD/yr unserved-demand penalty"
+            penalty += f" + {_usd(costs.unserved)} {short} unserved-demand penalty"
         lines.append(
             Text(
-                f"  = spend {_usd(costs.spend)} USD/yr + {penalty}; penalties are priced in "
+                f"  = spend {_usd(costs.spend)} {short} + {penalty}; penalties are priced in "
                 "the objective, not paid"
             )
         )

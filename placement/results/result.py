@@ -331,6 +331,13 @@ class PlacementResult(_Frozen):
     model_size: dict[str, int] = Field(
         default_factory=dict, description="variables, constraints, nonzeros of the model solved."
     )
+    periods: tuple[PeriodResult, ...] = Field(
+        (),
+        description="Multi-period planning: each period's placement (see PeriodResult). Then "
+        "objective, bound and costs are present values (USD); the decisions, sites and the "
+        "MW and site KPIs are the last period's; RTT KPIs are over all periods' user-years, "
+        "carbon per year and served share their means over the years.",
+    )
     site_loss: SiteLossCoverage | None = Field(
         None, description="N-1: each open site's failure and the demand still covered."
     )
@@ -345,6 +352,11 @@ class PlacementResult(_Frozen):
     def ok(self) -> bool:
         """True when the result holds a solution (optimal or feasible)."""
         return self.status.has_solution
+
+    @property
+    def is_multi_period(self) -> bool:
+        """True for a multi-period result (costs are present values, see ``periods``)."""
+        return bool(self.periods)
 
     def site_load(self, site_id: str) -> SiteLoad | None:
         return next((s for s in self.sites if s.site == site_id), None)
@@ -376,3 +388,52 @@ class PlacementResult(_Frozen):
         if not text.lstrip().startswith("{"):
             text = Path(path_or_text).read_text(encoding="utf-8")
         return cls.model_validate_json(text)
+
+
+# ---------------------------------------------------------------------------- multi-period
+class CapacityBlock(_Frozen):
+    """IT MW of capacity bought at a site in one period: its building (``technology`` None)
+    or a cooling technology. Its annualised capital is paid from that period on."""
+
+    site: str
+    technology: str | None = Field(None, description="None: the building; else the cooling.")
+    mw: float = Field(description="IT MW bought.")
+    usd_per_mw_year: float = Field(
+        description="Annualised capital per IT MW, at its period's price."
+    )
+
+
+class PeriodResult(_Frozen):
+    """One period of a multi-period plan.
+
+    ``result`` is the period's placement as a one-period result: what is open and installed,
+    where each cluster sits, who serves whom, the period's annual cost by component (USD per
+    year of the period; capital of a building or cooling block, an opening or an installation
+    at the price of the period it was bought in) and KPIs. Its present value is
+    ``discount_weight × result.objective``.
+    """
+
+    year: int
+    years: int = Field(description="Length of the period in years.")
+    discount_weight: float = Field(
+        description="w_t = Σ over the period's years y of (1 + r)^−(y − first year): the "
+        "present value of 1 USD per year paid through the period."
+    )
+    result: PlacementResult
+    opened: tuple[str, ...] = Field((), description="Sites built (opened as build) this period.")
+    installed: tuple[str, ...] = Field(
+        (), description="Cooling installed this period at built sites, 'site:technology'."
+    )
+    arrived: tuple[str, ...] = Field((), description="Training clusters placed this period.")
+    blocks: tuple[CapacityBlock, ...] = Field((), description="Capacity bought this period.")
+    built_mw: dict[str, float] = Field(
+        default_factory=dict, description="Building IT MW at each built site by the period's end."
+    )
+
+    @property
+    def present_value(self) -> float:
+        """The period's cost in present value (USD)."""
+        return self.discount_weight * (self.result.objective or 0.0)
+
+
+PlacementResult.model_rebuild()

@@ -69,6 +69,19 @@ def choose(data: ModelData, options: SolveOptions, *, customised: bool) -> Choic
     return Choice("decomposition", "")
 
 
+def noted(result: PlacementResult, options: SolveOptions) -> PlacementResult:
+    """A multi-period plan's result, saying so when the decomposition was asked for (plans are
+    solved by the MILP route of :mod:`placement.solving.periods`)."""
+    if options.method != "decomposition":
+        return result
+    note = (
+        "method 'decomposition': solved by the MILP because the decomposition does not cover "
+        "multi-period plans"
+    )
+    message = f"{note}; {result.message}" if result.message else note
+    return result.model_copy(update={"message": message})
+
+
 def _large(data: ModelData) -> bool:
     """Large enough for the decomposition to win, by the published measurements."""
     pairs = len(data.serving)

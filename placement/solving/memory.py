@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,12 +79,20 @@ def available_bytes() -> int | None:
     return min(found) if found else None
 
 
-def refusal(data: ModelData, solver: str) -> str | None:
-    """Why the solve must not start (its estimate exceeds the limit), or None to go ahead."""
+def estimate_plan(datas: Sequence[ModelData]) -> MemoryEstimate:
+    """:func:`estimate` of a multi-period plan: one model of every period's variables and
+    its capacity blocks (building per facility, cooling per option)."""
+    variables = sum(estimate(d).variables + d.n_sites + len(d.cooling) for d in datas)
+    return MemoryEstimate(variables, BASE_BYTES + BYTES_PER_VARIABLE * variables)
+
+
+def refusal(data: ModelData | Sequence[ModelData], solver: str) -> str | None:
+    """Why the solve must not start (its estimate exceeds the limit), or None to go ahead;
+    a sequence is the periods of a plan, solved as one model."""
     limit = limit_bytes()
     if limit is None:
         return None
-    expected = estimate(data)
+    expected = estimate(data) if isinstance(data, ModelData) else estimate_plan(data)
     if expected.peak_bytes <= limit:
         return None
     return (

@@ -40,9 +40,16 @@ class Outcome:
 
 
 def run(
-    built: Built, options: SolveOptions, *, deadline: float | None, progress: Progress
+    built: Built,
+    options: SolveOptions,
+    *,
+    deadline: float | None,
+    progress: Progress,
+    lp_branch_seconds: float = LP_BRANCH_MAX_SECONDS,
+    lp_branch_share: float = LP_BRANCH_TIME_SHARE,
 ) -> Outcome:
-    """Solve ``built`` as ``options`` say, returning by ``deadline``."""
+    """Solve ``built`` as ``options`` say, returning by ``deadline``; the LP branch and bound
+    (HiGHS) gets ``lp_branch_share`` of the time left, at most ``lp_branch_seconds``."""
     params = SolveParams(
         gap=options.gap,
         threads=options.threads,
@@ -52,15 +59,22 @@ def run(
     )
     if options.solver != "highs":
         return Outcome(mathopt.solve(built.model, options.solver, params), "milp")
-    return _highs(built, options, params, progress)
+    return _highs(built, options, params, progress, (lp_branch_seconds, lp_branch_share))
 
 
-def _highs(built: Built, options: SolveOptions, params: SolveParams, say: Progress) -> Outcome:
+def _highs(
+    built: Built,
+    options: SolveOptions,
+    params: SolveParams,
+    say: Progress,
+    lp_budget: tuple[float, float] = (LP_BRANCH_MAX_SECONDS, LP_BRANCH_TIME_SHARE),
+) -> Outcome:
     highs = HighsSolver(built.model, params)
     started = time.perf_counter()
     handover = None
     if options.lp_nodes > 0:
-        lp_params = dataclasses.replace(params, deadline=_lp_branch_deadline(params.deadline))
+        lp_deadline = _lp_branch_deadline(params.deadline, *lp_budget)
+        lp_params = dataclasses.replace(params, deadline=lp_deadline)
         found = lp_branch.solve(highs, lp_params, max_nodes=options.lp_nodes, progress=say)
         if isinstance(found, RawSolution):
             return Outcome(_timed(found, 0.0, highs.encode_seconds), "lp_branch_and_bound")
@@ -107,11 +121,15 @@ def _with_handover(raw: RawSolution, handover: lp_branch.Handover, gap: float) -
     )
 
 
-def _lp_branch_deadline(deadline: float | None) -> float:
+def _lp_branch_deadline(
+    deadline: float | None,
+    max_seconds: float = LP_BRANCH_MAX_SECONDS,
+    share: float = LP_BRANCH_TIME_SHARE,
+) -> float:
     now = time.perf_counter()
     if deadline is None:
-        return now + LP_BRANCH_MAX_SECONDS
-    return now + min(LP_BRANCH_TIME_SHARE * max(deadline - now, 0.0), LP_BRANCH_MAX_SECONDS)
+        return now + max_seconds
+    return now + min(share * max(deadline - now, 0.0), max_seconds)
 
 
 def _timed(raw: RawSolution, extra_solve: float, handoff: float) -> RawSolution:

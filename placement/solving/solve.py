@@ -105,6 +105,15 @@ def solve(
         )
     scenario = Scenario.coerce(scenario)  # a networkx graph (Scenario.to_graph's shape) works too
     chosen, say = options or keywords, progress or (lambda _msg: None)
+    if scenario.periods:  # multi-period planning: placement/solving/periods.py
+        if alternatives is not None or within is not None:
+            raise SolverOptionError(
+                "alternatives / within: not available for a scenario with periods yet (a "
+                "multi-period plan is solved once); drop periods to compare alternatives"
+            )
+        from placement.solving.periods import solve_periods
+
+        return decomposed.noted(solve_periods(scenario, chosen, say, customise), chosen)
     if alternatives is not None or within is not None:
         from placement.solving.alternatives import solve_alternatives
 
@@ -292,6 +301,10 @@ def write_model(
         raise SolverOptionError(
             f"formulation = {formulation!r}: unknown; choose one of {', '.join(FORMULATIONS)}"
         )
+    if scenario.periods:  # multi-period planning: placement/solving/periods.py
+        from placement.solving.periods import write_model as write_periods
+
+        return write_periods(scenario, path, formulation)
     return export.write_model(build(build_model_data(scenario), formulation).model, path)
 
 
@@ -304,7 +317,12 @@ def solve_relaxation(
             f"formulation = {formulation!r}: unknown; choose one of {', '.join(FORMULATIONS)}"
         )
     backends.check_lp_solver(solver)
-    built = build(build_model_data(scenario), formulation)
+    if scenario.periods:  # multi-period planning: placement/solving/periods.py
+        from placement.solving.periods import build_model
+
+        built = build_model(scenario, formulation)
+    else:
+        built = build(build_model_data(scenario), formulation)
     raw = backends.solve_model(built.model, solver, backends.SolveParams(), relax=True)
     return raw.objective if raw.termination is Termination.OPTIMAL else None
 

@@ -9,7 +9,9 @@ so a bug in building or decoding the model shows up here as a violation. It rais
 * :mod:`~placement.results.verify.terms`: the menus read again (facilities, cooling
   technologies, hardware, work);
 * :mod:`~placement.results.verify.latency`: RTT again (straight line or backbone);
-* :mod:`~placement.results.verify.checker`: the checks.
+* :mod:`~placement.results.verify.checker`: the checks;
+* :mod:`~placement.results.verify.periods`: multi-period results (each period, persistence,
+  discounting).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from placement.errors import VerificationError
 from placement.model.schema import Scenario
 from placement.results.result import PlacementResult
 from placement.results.verify.checker import FEAS_TOL, Checker
+from placement.results.verify.periods import verify_periods
 
 COST_RTOL = 1e-6
 
@@ -38,6 +41,9 @@ def verify(scenario: Scenario, result: PlacementResult, *, rtol: float = COST_RT
         if problems:
             raise VerificationError(problems)
         return
-    Checker(scenario, result, problems).run(rtol)
+    if scenario.periods or result.periods:  # multi-period planning: verify/periods.py
+        verify_periods(scenario, result, problems, rtol)
+    else:
+        Checker(scenario, result, problems).run(rtol)
     if problems:
         raise VerificationError(problems)

@@ -18,6 +18,8 @@ def crf(rate: float, years: float) -> float:
     """Capital recovery factor r(1+r)^n / ((1+r)^n − 1), 1/n at r = 0."""
     if rate == 0:
         return 1.0 / years
+    if rate < 1e-6:  # (1+r)^n − 1 cancels: the series 1/n · (1 + r(n+1)/2 + …) to O(r²)
+        return (1.0 + rate * (years + 1.0) / 2.0) / years
     growth = (1.0 + rate) ** years
     return rate * growth / (growth - 1.0)
 
