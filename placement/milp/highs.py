@@ -44,7 +44,12 @@ import numpy as np
 
 from placement.milp.linear_model import LinearModel
 from placement.milp.solution import RawSolution, SolveParams, Termination
-from placement.milp.watchdog import SETTLE_SECONDS, run_until, wait_for_left_behind
+from placement.milp.watchdog import (
+    SETTLE_SECONDS,
+    run_until,
+    use_a_fresh_thread,
+    wait_for_left_behind,
+)
 
 SIMPLEX_SCALE_MAX_VALUE = 4  # HiGHS option simplex_scale_strategy: "max value 0"
 ABSOLUTE_GAP = 1e-9
@@ -410,6 +415,7 @@ def _use_threads(highs: highspy.Highs, threads: int | None) -> None:
     wanted = 0 if threads is None else int(threads)  # 0: HiGHS chooses
     if _scheduler_threads is not None and wanted != _scheduler_threads:
         wait_for_left_behind()  # the scheduler must not change under a run still going
+        use_a_fresh_thread()
         highs.resetGlobalScheduler(True)
     _scheduler_threads = wanted
 
