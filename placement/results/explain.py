@@ -136,6 +136,7 @@ def explain_inference(data: ModelData, result: PlacementResult) -> list[Inferenc
         lambda: {"mw": 0.0, "units": 0.0, "work": 0.0, "sites": set(), "cost": 0.0, "alt": 0.0}
     )
     hardware = data.hardware_ids
+    cost = sv.cost  # a property that sums nine arrays: once, not per assignment
     for a, q in zip(result.serving, chosen, strict=True):
         g = groups[(a.hardware, a.financing)]
         g["mw"] += a.mw
@@ -143,9 +144,9 @@ def explain_inference(data: ModelData, result: PlacementResult) -> list[Inferenc
         g["work"] += a.share * data.region_work[int(sv.other[q])] if q >= 0 else 0.0
         g["sites"].add(a.site)
         if q >= 0:
-            g["cost"] += a.share * float(sv.cost[q])
+            g["cost"] += a.share * float(cost[q])
             alt = best_alt[q]
-            g["alt"] += a.share * float(sv.cost[alt] if alt >= 0 else sv.cost[q])
+            g["alt"] += a.share * float(cost[alt] if alt >= 0 else cost[q])
     return [
         InferenceGroup(
             hardware=hw,
