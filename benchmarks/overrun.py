@@ -1,5 +1,5 @@
-"""How far past its time limit a solve returns, over sizes, capacity ratios, formulations and
-backends where the limit binds (issue 10: every solve back by time_limit + 5 % + 1 s).
+"""How far past its time limit a solve returns, over sizes, capacity ratios, formulations,
+backends and methods where the limit binds (issue 10: every solve back by time_limit + 5 % + 1 s).
 
     python -m benchmarks.overrun [--time-limit 10] [--out benchmarks/results/overrun.csv]
 
@@ -21,7 +21,12 @@ from placement.datasets.synthetic import random_cflp
 
 SIZES = ((100, 1000), (200, 2000), (300, 4000))
 RATIOS = (3.0, 20.0)
-ROUTES = (("strong", "highs"), ("weak", "highs"), ("strong", "scip"))
+ROUTES = (
+    ("strong", "highs", "milp"),
+    ("weak", "highs", "milp"),
+    ("strong", "highs", "decomposition"),
+    ("strong", "scip", "milp"),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,11 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/overrun.csv"))
     args = parser.parse_args(argv)
     rows = []
-    for (n, m), ratio, (formulation, solver) in itertools.product(SIZES, RATIOS, ROUTES):
+    for (n, m), ratio, (formulation, solver, method) in itertools.product(SIZES, RATIOS, ROUTES):
         scenario = random_cflp(n, m, seed=0, capacity_ratio=ratio)
         started = time.perf_counter()
         result = pl.solve(
-            scenario, formulation, solver, time_limit=args.time_limit, threads=1, gap=1e-4
+            scenario,
+            formulation,
+            solver,
+            method=method,
+            time_limit=args.time_limit,
+            threads=1,
+            gap=1e-4,
         )
         wall = time.perf_counter() - started
         pl.verify(scenario, result)
@@ -44,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                 "instance": f"random_cflp {n}x{m} ratio {ratio:g}",
                 "formulation": formulation,
                 "solver": solver,
+                "method": result.method,
                 "status": result.status.value,
                 "gap": "" if result.gap is None else f"{result.gap:.2e}",
                 "wall_seconds": f"{wall:.2f}",
