@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
-from placement.milp.highs import _new_highs, _use_threads, stop_requested
+from placement.milp.highs import _new_highs, _use_threads, highs_lp, stop_requested
 from placement.milp.linear_model import LinearModel
 
 MAX_VALUE_SCALING = 4  # HiGHS simplex_scale_strategy: much faster on placement LPs
@@ -73,7 +73,7 @@ def solve(
         h.setOptionValue("mip_abs_gap", 1e-9)
     else:
         h.setOptionValue("simplex_scale_strategy", MAX_VALUE_SCALING)
-    h.passModel(_to_highs_lp(model, mip, highspy))
+    h.passModel(highs_lp(model, mip=mip))
     if start is not None and mip:
         solution = highspy.HighsSolution()
         solution.col_value = np.asarray(start, dtype=float)
@@ -101,31 +101,6 @@ def _time_left(time_limit: float | None, deadline: float | None, now: float) -> 
     if deadline is not None:
         limits.append(deadline - now)
     return min(limits) if limits else None
-
-
-def _to_highs_lp(model: LinearModel, mip: bool, highspy):
-    rows, cols, vals = model.triplets()
-    matrix = scipy.sparse.csr_matrix((vals, (rows, cols)), shape=(model.num_rows, model.num_vars))
-    lp = highspy.HighsLp()
-    lp.num_col_ = model.num_vars
-    lp.num_row_ = model.num_rows
-    lp.col_cost_ = model.objective
-    lp.col_lower_ = model.var_lb
-    lp.col_upper_ = model.var_ub
-    lp.row_lower_ = model.row_lb
-    lp.row_upper_ = model.row_ub
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data
-    if mip:
-        kinds = np.where(
-            model.var_integer,
-            int(highspy.HighsVarType.kInteger),
-            int(highspy.HighsVarType.kContinuous),
-        )
-        lp.integrality_ = [highspy.HighsVarType(int(k)) for k in kinds]
-    return lp
 
 
 def _read(h, highspy, mip: bool, num_vars: int, seconds: float) -> Solution:

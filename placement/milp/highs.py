@@ -117,7 +117,7 @@ class HighsSolver:
 
     def _encode(self) -> None:
         highs = _new_highs()
-        highs.passModel(_highs_lp(self._model))
+        highs.passModel(highs_lp(self._model))
         integer = np.flatnonzero(self.integer).astype(np.int32)
         if integer.size:
             kind = np.full(integer.size, int(highspy.HighsVarType.kInteger), dtype=np.uint8)
@@ -387,7 +387,8 @@ def _nodes(info: highspy.HighsInfo) -> str:
     return f"{count:,} node" + ("" if count == 1 else "s")
 
 
-def _highs_lp(model: LinearModel) -> highspy.HighsLp:
+def highs_lp(model: LinearModel, *, mip: bool = False) -> highspy.HighsLp:
+    """The model as a ``highspy.HighsLp`` from its CSR arrays (with integrality if ``mip``)."""
     matrix = model.matrix()
     lp = highspy.HighsLp()
     lp.num_col_ = model.num_vars
@@ -401,6 +402,13 @@ def _highs_lp(model: LinearModel) -> highspy.HighsLp:
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data
+    if mip:
+        kinds = np.where(
+            model.var_integer,
+            int(highspy.HighsVarType.kInteger),
+            int(highspy.HighsVarType.kContinuous),
+        )
+        lp.integrality_ = [highspy.HighsVarType(int(k)) for k in kinds]
     return lp
 
 
