@@ -10,8 +10,10 @@ costs and KPIs recomputed from the decisions.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -172,6 +174,10 @@ class Summary:
     kpis: Kpis
     site_loss: SiteLossCoverage | None = None
     violations: tuple[Violation, ...] = ()
+
+    def result_fields(self) -> dict[str, Any]:
+        """These fields by name, for ``PlacementResult(**summary.result_fields(), ...)``."""
+        return {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
 
 
 @dataclass(frozen=True)

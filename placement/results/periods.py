@@ -205,15 +205,7 @@ def period_results(
             solver=solver,
             method=method,
             objective=summary.costs.total,
-            open_sites=summary.open_sites,
-            liquid_sites=summary.liquid_sites,
-            training=summary.training,
-            training_choices=summary.training_choices,
-            serving=summary.serving,
-            unserved=summary.unserved,
-            sites=summary.sites,
-            costs=summary.costs,
-            kpis=summary.kpis,
+            **summary.result_fields(),
         )
         out.append(
             PeriodResult(

@@ -243,17 +243,7 @@ def _result(
         objective=objective,
         bound=raw.bound,
         gap=result_gap,
-        open_sites=summary.open_sites,
-        liquid_sites=summary.liquid_sites,
-        training=summary.training,
-        training_choices=summary.training_choices,
-        serving=summary.serving,
-        unserved=summary.unserved,
-        sites=summary.sites,
-        costs=summary.costs,
-        kpis=summary.kpis,
-        site_loss=summary.site_loss,
-        violations=summary.violations,
+        **summary.result_fields(),
         **common,
     )
 
