@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from placement.atomic import write_text_atomic
-from placement.results.result import PlacementResult
+from placement.results.result import JsonDocument, PlacementResult
 
 TABLE_COLUMNS: tuple[str, ...] = (
     "plan",
@@ -49,10 +49,8 @@ def facilities_of(result: PlacementResult) -> frozenset[str]:
     )
 
 
-class Alternatives(BaseModel):
+class Alternatives(JsonDocument):
     """Plans for one scenario, cheapest first; plan 1 is the optimum."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     scenario: str
     mode: Literal["best", "diverse"] = Field(
@@ -129,17 +127,3 @@ class Alternatives(BaseModel):
         """Write the difference table as CSV, atomically."""
         write_text_atomic(Path(path), self.csv_text())
         return Path(path)
-
-    def to_json(self, path: str | os.PathLike[str] | None = None, indent: int = 2) -> str:
-        """Serialise every plan; when a path is given, write it atomically as well."""
-        text = self.model_dump_json(indent=indent)
-        if path is not None:
-            write_text_atomic(Path(path), text)
-        return text
-
-    @classmethod
-    def from_json(cls, path_or_text: str | os.PathLike[str]) -> Alternatives:
-        text = str(path_or_text)
-        if not text.lstrip().startswith("{"):
-            text = Path(path_or_text).read_text(encoding="utf-8")
-        return cls.model_validate_json(text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -32,6 +32,25 @@ class Status(StrEnum):
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JsonDocument(_Frozen):
+    """A frozen result that is saved and loaded as one JSON document."""
+
+    def to_json(self, path: str | os.PathLike[str] | None = None, indent: int = 2) -> str:
+        """Serialise; when a path is given, write it atomically as well."""
+        text = self.model_dump_json(indent=indent)
+        if path is not None:
+            write_text_atomic(Path(path), text)
+        return text
+
+    @classmethod
+    def from_json(cls, path_or_text: str | os.PathLike[str]) -> Self:
+        """Load from a JSON file path or a JSON string."""
+        text = str(path_or_text)
+        if not text.lstrip().startswith("{"):
+            text = Path(path_or_text).read_text(encoding="utf-8")
+        return cls.model_validate_json(text)
 
 
 class Assignment(_Frozen):
@@ -300,7 +319,7 @@ class Comparison(_Frozen):
     )
 
 
-class PlacementResult(_Frozen):
+class PlacementResult(JsonDocument):
     """Decisions, costs and KPIs of one solve, with its status and proof of quality."""
 
     scenario: str
@@ -373,21 +392,6 @@ class PlacementResult(_Frozen):
         from placement.results.frames import result_frames
 
         return result_frames(self, scenario, geo=geo)
-
-    def to_json(self, path: str | os.PathLike[str] | None = None, indent: int = 2) -> str:
-        """Serialise; when a path is given, write it atomically as well."""
-        text = self.model_dump_json(indent=indent)
-        if path is not None:
-            write_text_atomic(Path(path), text)
-        return text
-
-    @classmethod
-    def from_json(cls, path_or_text: str | os.PathLike[str]) -> PlacementResult:
-        """Load from a JSON file path or a JSON string."""
-        text = str(path_or_text)
-        if not text.lstrip().startswith("{"):
-            text = Path(path_or_text).read_text(encoding="utf-8")
-        return cls.model_validate_json(text)
 
 
 # ---------------------------------------------------------------------------- multi-period
