@@ -667,14 +667,19 @@ def cmd_example(args: argparse.Namespace) -> int:
     path = Path(args.write)
     if path.suffix.lower() not in (".yaml", ".yml", ".json"):
         raise ScenarioError(f"{path}: unknown suffix {path.suffix!r}; use .yaml, .yml or .json")
-    if path.exists() and not args.force:
+    _write_scenario(scenario, path, force=args.force)
+    _print(f"wrote {path} ({name}: {_counts(scenario)}); edit it, then: placement solve {path}")
+    return EXIT_OK
+
+
+def _write_scenario(scenario: Scenario, path: Path, *, force: bool) -> None:
+    """Write ``scenario`` to ``path`` (refusing to overwrite without ``--force``)."""
+    if path.exists() and not force:
         raise ScenarioError(f"{path}: exists; pass --force to overwrite it")
     try:
         scenario.to_file(path)
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    _print(f"wrote {path} ({name}: {_counts(scenario)}); edit it, then: placement solve {path}")
-    return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -715,12 +720,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         sys.stdout.write(yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True))
         return EXIT_OK
     path = Path(args.write)
-    if path.exists() and not args.force:
-        raise ScenarioError(f"{path}: exists; pass --force to overwrite it")
-    try:
-        scenario.to_file(path)
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    _write_scenario(scenario, path, force=args.force)
     _print(f"wrote {path} ({_counts(scenario)}); next: placement validate {path}")
     return EXIT_OK
 

@@ -141,20 +141,30 @@ def _draw_load(axes: Any, result: PlacementResult, x: np.ndarray) -> None:
         bottom += mw
     for t, period in enumerate(result.periods):
         if period.opened:
-            axes.annotate(
+            _label_above(
+                axes,
                 "\n".join(f"+ {sid}" for sid in period.opened[:6])
                 + (f"\n+ {len(period.opened) - 6} more" if len(period.opened) > 6 else ""),
-                (x[t], bottom[t]),
-                xytext=(0, 3),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=7,
+                x[t],
+                bottom[t],
             )
     axes.set_ylim(0, max(bottom.max(), 1.0) * 1.45)
     axes.set_ylabel("IT MW (training + inference)")
     axes.set_title("Load by site; sites opened that period above each bar", fontsize=9)
     axes.legend(fontsize=7, ncol=3, loc="upper left", frameon=False)
+
+
+def _label_above(axes: Any, text: str, x: float, y: float) -> None:
+    """Small text centred just above the top of a bar."""
+    axes.annotate(
+        text,
+        (x, y),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=7,
+    )
 
 
 def _draw_costs(axes: Any, rows: list[dict[str, Any]], x: np.ndarray) -> None:
@@ -169,15 +179,7 @@ def _draw_costs(axes: Any, rows: list[dict[str, Any]], x: np.ndarray) -> None:
         axes.bar(x, values, 0.6, bottom=bottom, label=label, color=colour)
         bottom += values
     for t, row in enumerate(rows):
-        axes.annotate(
-            f"PV {row['present_value_usd'] / MUSD:,.0f}",
-            (x[t], bottom[t]),
-            xytext=(0, 3),
-            textcoords="offset points",
-            ha="center",
-            va="bottom",
-            fontsize=7,
-        )
+        _label_above(axes, f"PV {row['present_value_usd'] / MUSD:,.0f}", x[t], bottom[t])
     axes.set_ylim(0, max(bottom.max(), 1.0) * 1.2)
     axes.set_ylabel("cost per year, M USD")
     axes.set_title("Annual cost of each period (present value above, M USD)", fontsize=9)
