@@ -107,7 +107,12 @@ def solve_periods(
     if customise is None and len(pdata.periods) > 1 and size["nonzeros"] >= SPLIT_FIRST_NONZEROS:
         say(f"solving the {len(pdata.periods)} periods one by one first (a plan and a bound)")
         split = period_split.solve_split(
-            pdata, built, options, deadline=_share(deadline, SPLIT_SHARE), progress=say
+            pdata,
+            built,
+            options,
+            deadline=_share(deadline, SPLIT_SHARE),
+            progress=say,
+            cost=lambda values: _plan(pdata, built, values, options, "period_split")["objective"],
         )
         if split.values is not None and split.bound is not None:
             plan = _plan(pdata, built, split.values, options, "period_split")
