@@ -74,31 +74,72 @@ def solve_split(
     progress: Progress,
     cost: Cost,
 ) -> Split:
-    """The backward plan, the bound, then (if still needed) the forward plan, of the module
-    docstring, within ``deadline``; ``cost`` gives a plan's objective from its values. A period
-    whose solve proves no bound in its time counts 0 (every one-period cost is ≥ 0)."""
+    """The backward plan, the bound, then (while not proved within the asked gap, in the time
+    left) the seeded backward plans and the forward plan, of the module docstring, within
+    ``deadline``; ``cost`` gives a plan's objective from its values. The cheapest plan is
+    kept. A period whose solve proves no bound in its time counts 0 (every one-period cost is
+    ≥ 0)."""
     periods = len(pdata.periods)
     asked = options.gap
     # each period tight: its small slack compounds through what later periods inherit (the
     # five-year default: plan 0.75 % dearer with each period to 1e-3 than to 1e-4)
     options = dataclasses.replace(options, gap=min(options.gap, PERIOD_GAP))
-    # the backward plan first, each of its periods with an equal share of the time left (the
-    # forward pass, if needed, gets what is left after the bounds)
-    steps = 2 * periods - 1
-    values, last_bound = _backward(pdata, built, options, deadline, progress, steps)
-    bound = None
+    # the backward plan first, each of its periods with an equal share of the time left with
+    # the bounds; the other plans get what they leave
+    values, last_bound = _backward(pdata, built, options, deadline, progress, 2 * periods - 1)
+    best = _Best(cost)
+    best.offer(values)
+    bound, seeds = None, []
     if _prices_fall(pdata):
-        last = pdata.periods[-1].weight * max(last_bound or 0.0, 0.0)
-        bound = last + _bound(pdata, options, deadline, progress, periods - 1)
-    objective = None if values is None else cost(values)
-    proved = values is not None and bound is not None and objective - bound <= asked * objective
-    if not proved and (deadline is None or time.perf_counter() < deadline):
-        other = _forward(pdata, built, options, deadline, progress, periods)
-        if other is not None:
-            theirs = cost(other)
-            if objective is None or theirs < objective:
-                values, objective = other, theirs
-    return Split(values, bound, objective)
+        earlier, seeds = _bound(pdata, options, deadline, progress, periods - 1)
+        bound = pdata.periods[-1].weight * max(last_bound or 0.0, 0.0) + earlier
+
+    def open_question() -> bool:
+        proved = best.objective is not None and bound is not None
+        proved = proved and best.objective - bound <= asked * best.objective
+        return not proved and (deadline is None or time.perf_counter() < deadline)
+
+    # latest first: measured, the periods just before the last seed the cheapest plans
+    for k, seed in enumerate(reversed(seeds)):
+        if not open_question():
+            break
+        other, _ = _backward(
+            pdata, built, options, deadline, progress, periods * (len(seeds) - k), seed
+        )
+        best.offer(other)
+    if open_question():
+        best.offer(_forward(pdata, built, options, deadline, progress, periods))
+    return Split(best.values, bound, best.objective)
+
+
+class _Best:
+    """The cheapest plan offered so far, by ``cost``."""
+
+    def __init__(self, cost: Cost) -> None:
+        self.cost = cost
+        self.values: np.ndarray | None = None
+        self.objective: float | None = None
+
+    def offer(self, values: np.ndarray | None) -> None:
+        if values is None:
+            return
+        objective = self.cost(values)
+        if self.objective is None or objective < self.objective:
+            self.values, self.objective = values, objective
+
+
+@dataclass(frozen=True)
+class Seed:
+    """What period ``year`` alone built (build facilities) and where it placed its clusters
+    (cluster index in the scenario → persistent pair): a backward pass's last period starts
+    from it."""
+
+    year: int
+    opened: np.ndarray
+    placed: dict[int, int]
+
+    def same(self, other: Seed) -> bool:
+        return bool(np.array_equal(self.opened, other.opened)) and self.placed == other.placed
 
 
 def _prices_fall(pdata: PeriodData) -> bool:
@@ -121,14 +162,27 @@ def _slice_deadline(deadline: float | None, steps_left: int) -> float | None:
 
 def _bound(
     pdata: PeriodData, options: SolveOptions, deadline: float | None, say: Progress, steps: int
-) -> float:
-    """Σ_t w_t · (period t's proven lower bound, 0 if none) over the periods before the last."""
-    total = 0.0
+) -> tuple[float, list[Seed]]:
+    """Σ_t w_t · (period t's proven lower bound, 0 if none) over the periods before the last;
+    and what each built, as seeds of backward passes (distinct ones, in time order)."""
+    total, seeds = 0.0, []
+    build_mode = pdata.last.data.sites.mode == BUILD
     for k, period in enumerate(pdata.periods[:-1]):
         say(f"period {period.year} alone (a lower bound for the plan)")
-        raw = _run(build(period.data, options.formulation), options, deadline, steps - k)
+        one = build(period.data, options.formulation)
+        raw = _run(one, options, deadline, steps - k)
         total += period.weight * max(raw.bound or 0.0, 0.0)
-    return total
+        if raw.values is None:
+            continue
+        chosen = period.train[raw.values[one.columns.train] > 0.5]
+        seed = Seed(
+            period.year,
+            (raw.values[one.columns.open] > 0.5) & build_mode,
+            dict(zip(pdata.training.other[chosen].tolist(), chosen.tolist(), strict=True)),
+        )
+        if not any(seed.same(other) for other in seeds):
+            seeds.append(seed)
+    return total, seeds
 
 
 def _run(built: Built, options: SolveOptions, deadline: float | None, steps_left: int):
@@ -170,23 +224,29 @@ def _backward(
     deadline: float | None,
     say: Progress,
     steps: int,
+    seed: Seed | None = None,
 ) -> tuple[np.ndarray | None, float | None]:
-    """The backward plan's values (None: a period found none) and the last period's bound.
+    """The backward plan's values (None: a period found none) and the last period's bound
+    (without a seed: then the last period is alone).
 
-    The last period alone, then each earlier one with its build facilities restricted to
-    those open in the next and its clusters where the next placed them: the open sets nest
-    (S_1 ⊆ … ⊆ S_T), so the answers, recorded forward in time, are a plan of the whole model
-    that builds only what the horizon's end keeps."""
+    The last period (with a ``seed``: what it built kept open, its clusters kept where it
+    placed them), then each earlier one with its build facilities restricted to those open in
+    the next and its clusters where the next placed them: the open sets nest (S_1 ⊆ … ⊆ S_T),
+    so the answers, recorded forward in time, are a plan of the whole model that builds only
+    what the horizon's end keeps."""
     periods = len(pdata.periods)
     build_mode = pdata.last.data.sites.mode == BUILD
     allowed = np.ones(pdata.last.data.n_sites, dtype=bool)
-    placed: dict[int, int] = {}
+    opened = np.zeros(allowed.size, dtype=bool) if seed is None else seed.opened
+    placed = {} if seed is None else dict(seed.placed)
     answers: list[tuple[Built, np.ndarray, np.ndarray]] = []
     last_bound = None
+    after = "" if seed is None else f", with what {seed.year} alone built"
     for k, t in enumerate(reversed(range(periods))):
         period = pdata.periods[t]
-        say(f"period {period.year} within what later periods build (a feasible plan)")
-        data, index = _fixed(pdata, t, np.zeros(allowed.size, dtype=bool), placed, allowed)
+        say(f"period {period.year} within what later periods build{after} (a feasible plan)")
+        data, index = _fixed(pdata, t, opened, placed, allowed)
+        opened = np.zeros(allowed.size, dtype=bool)
         one = build(data, options.formulation)
         raw = _run(one, options, deadline, steps - k)
         if t == periods - 1:
