@@ -48,12 +48,12 @@ def test_two_years_of_us_small_solve_and_verify():
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::UserWarning")  # the bundled data's documented gaps
 def test_the_five_year_default_plans_and_verifies():
-    """The issue's case (timed in benchmarks/, family us_growth): a verified plan with a
-    proven gap (0.57 % measured at a 60 s limit; the 1e-3 target is not met, README)."""
+    """The issue's case (timed in benchmarks/, family us_growth): a verified plan proved within
+    1e-3 (9.92e-4 measured, period by period, 27 s at a 60 s limit under load; README)."""
     scn = pl.datasets.us_default_growth()
     result = pl.solve(scn, time_limit=180, gap=1e-3, threads=2)
     pl.verify(scn, result)
-    assert result.ok and result.bound is not None
-    assert result.gap < 0.02
+    assert result.status is pl.Status.OPTIMAL and result.bound is not None
+    assert result.gap <= 1e-3
     assert [p.year for p in result.periods] == [2026, 2027, 2028, 2029, 2030]
     assert "gb200_100k_2028" in result.periods[2].arrived
