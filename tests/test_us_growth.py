@@ -49,7 +49,7 @@ def test_two_years_of_us_small_solve_and_verify():
 @pytest.mark.filterwarnings("ignore::UserWarning")  # the bundled data's documented gaps
 def test_the_five_year_default_plans_and_verifies():
     """The issue's case (timed in benchmarks/, family us_growth): a verified plan proved within
-    1e-3 (9.92e-4 measured, period by period, 27 s at a 60 s limit under load; README)."""
+    1e-3 (9.92e-4 measured, period by period, 18–50 s at a 60 s limit under load; README)."""
     scn = pl.datasets.us_default_growth()
     result = pl.solve(scn, time_limit=180, gap=1e-3, threads=2)
     pl.verify(scn, result)
