@@ -380,6 +380,12 @@ def test_the_node_cap_never_cuts_the_root_lp_off():
     assert handed_over >= 5
 
 
+def test_the_root_cap_hands_over_before_any_lp():
+    model, _ = random_program(3)
+    handover = lp_branch.solve(HighsSolver(model), _params(), root_seconds=0.0)
+    assert isinstance(handover, lp_branch.Handover) and handover.bound is None
+
+
 def test_a_past_deadline_hands_over():
     model, _ = random_program(3)
     past = time.perf_counter() - 1.0

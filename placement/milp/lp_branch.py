@@ -150,11 +150,12 @@ def solve(
     *,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_root_fractional: int = MAX_ROOT_FRACTIONAL,
+    root_seconds: float = math.inf,
     node_seconds: float = math.inf,
     progress: Progress | None = None,
 ) -> RawSolution | Handover:
     """Solve the model in ``highs`` by LP branch and bound within ``params.deadline``; the
-    nodes after the root get at most ``node_seconds`` more (the root LP only the deadline).
+    root LP gets at most ``root_seconds``, the nodes after it at most ``node_seconds`` more.
 
     Returns a :class:`Handover`, for the caller to give the MILP to a MIP solver, when the root
     is too fractional, ``max_nodes`` LPs did not settle it, the deadline passed, or an LP
@@ -166,10 +167,11 @@ def solve(
     say = progress or (lambda _msg: None)
     search = _Search(highs, params.gap, highs.objective, np.flatnonzero(highs.integer))
     search.push(_Node(-math.inf, (), ()))
-    root_params = params
+    overall, params = params, _within(params, root_seconds)
+    root_done = False
     while search.open_nodes and not search.closed(search.open_nodes[0][0]):
-        if search.solved == 1 and params is root_params:
-            params = _after_root(root_params, node_seconds)
+        if search.solved == 1 and not root_done:
+            root_done, params = True, _within(overall, node_seconds)
         if search.solved == max_nodes:
             say(f"LP branch and bound: {search.solved} nodes did not settle it; handing over")
             return search.handover()
@@ -227,12 +229,11 @@ def _branch(
     return f"bound {bound:,.0f}, {fractional} fractional; branching", False
 
 
-def _after_root(params: SolveParams, node_seconds: float) -> SolveParams:
-    """``params`` for the nodes after the root: its deadline, or ``node_seconds`` from now if
-    that comes first."""
-    if math.isinf(node_seconds):
+def _within(params: SolveParams, seconds: float) -> SolveParams:
+    """``params`` with its deadline, or ``seconds`` from now if that comes first."""
+    if math.isinf(seconds):
         return params
-    deadline = time.perf_counter() + node_seconds
+    deadline = time.perf_counter() + seconds
     if params.deadline is not None:
         deadline = min(deadline, params.deadline)
     return dataclasses.replace(params, deadline=deadline)

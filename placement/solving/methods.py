@@ -2,9 +2,10 @@
 
 ``milp`` with HiGHS first tries the LP branch and bound (:mod:`placement.milp.lp_branch`) on the
 model encoded once into HiGHS, for at most :data:`LP_BRANCH_TIME_SHARE` of the time left (its
-nodes after the root LP at most :data:`LP_BRANCH_MAX_SECONDS`), then hands the same encoded
-model to HiGHS's branch and cut with the time that is left. Other solvers get the model
-directly. ``auto`` picks by the model's size and structure (today: ``milp``).
+root LP at most :data:`LP_ROOT_MAX_SECONDS`, its nodes after it at most
+:data:`LP_BRANCH_MAX_SECONDS`), then hands the same encoded model to HiGHS's branch and cut with
+the time that is left. Other solvers get the model directly. ``auto`` picks by the model's size
+and structure (today: ``milp``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from placement.solving.options import SolveOptions
 # the MIP solver gets the rest. Max-value scaling is not faster on every model (measured:
 # us_default root LP 1.1 s vs 33 s with HiGHS's default scaling, but a synthetic 60x3000 model
 # 24.5 s vs 12.1 s), so the cap bounds what branching on a model that does not suit it can lose.
-# The root LP itself is not capped: HiGHS's MIP would have to solve the same relaxation again
-# from scratch with its slower scaling. Measured on 2 cores at load 4, 1 thread: us_default
-# 5.9 s instead of 143.6 s (a 10 s cap had cut its root off; 1.5 s idle); the price, on the
-# synthetic 60x3000 model whose root suits HiGHS's scaling better, 113.5 s instead of 76.3 s.
+# The root LP has its own, larger cap: HiGHS's MIP would have to solve the same relaxation
+# again from scratch with its slower scaling. Measured on 2 cores at load 4, 1 thread:
+# us_default 5.9 s instead of 143.6 s (a 10 s cap had cut its root off; 1.5 s idle); the price,
+# on the synthetic 60x3000 model whose root suits HiGHS's scaling better, 113.5 s instead of
+# 76.3 s. Without a root cap, random CFLP 200x2000 (whose max-value root LP does not finish in
+# minutes) gave half of its 300 s to a root LP that never ended.
 LP_BRANCH_TIME_SHARE = 0.5
 LP_BRANCH_MAX_SECONDS = 10.0
+LP_ROOT_MAX_SECONDS = 60.0
 
 Progress = Callable[[str], None]
 
@@ -52,8 +56,9 @@ def run(
     lp_branch_share: float = LP_BRANCH_TIME_SHARE,
 ) -> Outcome:
     """Solve ``built`` as ``options`` say, returning by ``deadline``; the LP branch and bound
-    (HiGHS) gets ``lp_branch_share`` of the time left, its nodes after the root LP at most
-    ``lp_branch_seconds``."""
+    (HiGHS) gets ``lp_branch_share`` of the time left, its root LP at most
+    max(:data:`LP_ROOT_MAX_SECONDS`, ``lp_branch_seconds``) and its nodes after the root at
+    most ``lp_branch_seconds``."""
     params = SolveParams(
         gap=options.gap,
         threads=options.threads,
@@ -80,7 +85,12 @@ def _highs(
         node_seconds, share = lp_budget
         lp_params = dataclasses.replace(params, deadline=_share(params.deadline, share))
         found = lp_branch.solve(
-            highs, lp_params, max_nodes=options.lp_nodes, node_seconds=node_seconds, progress=say
+            highs,
+            lp_params,
+            max_nodes=options.lp_nodes,
+            root_seconds=max(LP_ROOT_MAX_SECONDS, node_seconds),
+            node_seconds=node_seconds,
+            progress=say,
         )
         if isinstance(found, RawSolution):
             return Outcome(_timed(found, 0.0, highs.encode_seconds), "lp_branch_and_bound")
