@@ -359,6 +359,27 @@ def test_fractional_roots_are_branched_and_the_node_limit_hands_over():
     assert branched >= 5  # the random programs do exercise branching
 
 
+def test_the_node_cap_never_cuts_the_root_lp_off():
+    """``node_seconds`` limits the branching after the root, not the root: with no time for
+    nodes, every fractional root still comes back solved, with its proven bound."""
+    handed_over = 0
+    for seed in range(24):
+        model, program = random_program(seed)
+        found = lp_branch.solve(
+            HighsSolver(model), _params(), node_seconds=0.0, max_root_fractional=N_BINARY
+        )
+        truth = brute_force(program)
+        if isinstance(found, lp_branch.Handover):
+            handed_over += 1
+            assert found.nodes == 1 and found.bound is not None
+            assert truth is None or found.bound <= truth + 1e-6  # None: an infeasible MILP
+        elif found.termination is Termination.OPTIMAL:  # an integral root proves it alone
+            assert found.objective == pytest.approx(truth, rel=1e-6, abs=1e-6)
+        else:
+            assert found.termination is Termination.INFEASIBLE and truth is None
+    assert handed_over >= 5
+
+
 def test_a_past_deadline_hands_over():
     model, _ = random_program(3)
     past = time.perf_counter() - 1.0

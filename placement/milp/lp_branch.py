@@ -25,6 +25,7 @@ Algorithm (exact; ``x̄`` is a node's LP solution, ``U`` the incumbent, ``g`` th
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import math
@@ -149,9 +150,11 @@ def solve(
     *,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_root_fractional: int = MAX_ROOT_FRACTIONAL,
+    node_seconds: float = math.inf,
     progress: Progress | None = None,
 ) -> RawSolution | Handover:
-    """Solve the model in ``highs`` by LP branch and bound within ``params.deadline``.
+    """Solve the model in ``highs`` by LP branch and bound within ``params.deadline``; the
+    nodes after the root get at most ``node_seconds`` more (the root LP only the deadline).
 
     Returns a :class:`Handover`, for the caller to give the MILP to a MIP solver, when the root
     is too fractional, ``max_nodes`` LPs did not settle it, the deadline passed, or an LP
@@ -163,7 +166,10 @@ def solve(
     say = progress or (lambda _msg: None)
     search = _Search(highs, params.gap, highs.objective, np.flatnonzero(highs.integer))
     search.push(_Node(-math.inf, (), ()))
+    root_params = params
     while search.open_nodes and not search.closed(search.open_nodes[0][0]):
+        if search.solved == 1 and params is root_params:
+            params = _after_root(root_params, node_seconds)
         if search.solved == max_nodes:
             say(f"LP branch and bound: {search.solved} nodes did not settle it; handing over")
             return search.handover()
@@ -219,6 +225,17 @@ def _branch(
     search.push(_Node(bound, node.lower, (*node.upper, (column, below))))
     search.push(_Node(bound, (*node.lower, (column, above)), node.upper))
     return f"bound {bound:,.0f}, {fractional} fractional; branching", False
+
+
+def _after_root(params: SolveParams, node_seconds: float) -> SolveParams:
+    """``params`` for the nodes after the root: its deadline, or ``node_seconds`` from now if
+    that comes first."""
+    if math.isinf(node_seconds):
+        return params
+    deadline = time.perf_counter() + node_seconds
+    if params.deadline is not None:
+        deadline = min(deadline, params.deadline)
+    return dataclasses.replace(params, deadline=deadline)
 
 
 def _nodes(count: int) -> str:

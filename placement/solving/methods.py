@@ -1,10 +1,10 @@
 """Solution methods: how a built model is proved, within the solve's deadline.
 
 ``milp`` with HiGHS first tries the LP branch and bound (:mod:`placement.milp.lp_branch`) on the
-model encoded once into HiGHS, for at most :data:`LP_BRANCH_TIME_SHARE` of the time left and
-:data:`LP_BRANCH_MAX_SECONDS`, then hands the same encoded model to HiGHS's branch and cut with
-the time that is left. Other solvers get the model directly. ``auto`` picks by the model's size
-and structure (today: ``milp``).
+model encoded once into HiGHS, for at most :data:`LP_BRANCH_TIME_SHARE` of the time left (its
+nodes after the root LP at most :data:`LP_BRANCH_MAX_SECONDS`), then hands the same encoded
+model to HiGHS's branch and cut with the time that is left. Other solvers get the model
+directly. ``auto`` picks by the model's size and structure (today: ``milp``).
 """
 
 from __future__ import annotations
@@ -20,11 +20,14 @@ from placement.milp.highs import HighsSolver
 from placement.milp.solution import RawSolution, SolveParams, Termination
 from placement.solving.options import SolveOptions
 
-# The LP branch and bound may use half the time left and at most 10 s; the MIP solver gets the
-# rest. Max-value scaling is not faster on every model (measured: us_default root LP 1.1 s vs
-# 33 s with HiGHS's default scaling, but a synthetic 60x3000 model 24.5 s vs 12.1 s), so the
-# cap bounds what a model that does not suit it can lose, and a root too big to finish still
-# leaves HiGHS time for its heuristics and an incumbent.
+# The LP branch and bound may use half the time left, and its nodes after the root at most 10 s;
+# the MIP solver gets the rest. Max-value scaling is not faster on every model (measured:
+# us_default root LP 1.1 s vs 33 s with HiGHS's default scaling, but a synthetic 60x3000 model
+# 24.5 s vs 12.1 s), so the cap bounds what branching on a model that does not suit it can lose.
+# The root LP itself is not capped: HiGHS's MIP would have to solve the same relaxation again
+# from scratch with its slower scaling. Measured on 2 cores at load 4, 1 thread: us_default
+# 5.9 s instead of 143.6 s (a 10 s cap had cut its root off; 1.5 s idle); the price, on the
+# synthetic 60x3000 model whose root suits HiGHS's scaling better, 113.5 s instead of 76.3 s.
 LP_BRANCH_TIME_SHARE = 0.5
 LP_BRANCH_MAX_SECONDS = 10.0
 
@@ -49,7 +52,8 @@ def run(
     lp_branch_share: float = LP_BRANCH_TIME_SHARE,
 ) -> Outcome:
     """Solve ``built`` as ``options`` say, returning by ``deadline``; the LP branch and bound
-    (HiGHS) gets ``lp_branch_share`` of the time left, at most ``lp_branch_seconds``."""
+    (HiGHS) gets ``lp_branch_share`` of the time left, its nodes after the root LP at most
+    ``lp_branch_seconds``."""
     params = SolveParams(
         gap=options.gap,
         threads=options.threads,
@@ -73,9 +77,11 @@ def _highs(
     started = time.perf_counter()
     handover = None
     if options.lp_nodes > 0:
-        lp_deadline = _lp_branch_deadline(params.deadline, *lp_budget)
-        lp_params = dataclasses.replace(params, deadline=lp_deadline)
-        found = lp_branch.solve(highs, lp_params, max_nodes=options.lp_nodes, progress=say)
+        node_seconds, share = lp_budget
+        lp_params = dataclasses.replace(params, deadline=_share(params.deadline, share))
+        found = lp_branch.solve(
+            highs, lp_params, max_nodes=options.lp_nodes, node_seconds=node_seconds, progress=say
+        )
         if isinstance(found, RawSolution):
             return Outcome(_timed(found, 0.0, highs.encode_seconds), "lp_branch_and_bound")
         handover = found
@@ -121,15 +127,12 @@ def _with_handover(raw: RawSolution, handover: lp_branch.Handover, gap: float) -
     )
 
 
-def _lp_branch_deadline(
-    deadline: float | None,
-    max_seconds: float = LP_BRANCH_MAX_SECONDS,
-    share: float = LP_BRANCH_TIME_SHARE,
-) -> float:
-    now = time.perf_counter()
+def _share(deadline: float | None, share: float) -> float | None:
+    """``share`` of the time left before ``deadline`` (None: no deadline)."""
     if deadline is None:
-        return now + max_seconds
-    return now + min(share * max(deadline - now, 0.0), max_seconds)
+        return None
+    now = time.perf_counter()
+    return now + share * max(deadline - now, 0.0)
 
 
 def _timed(raw: RawSolution, extra_solve: float, handoff: float) -> RawSolution:
