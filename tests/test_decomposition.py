@@ -6,6 +6,7 @@ optimum (Beasley's, or the plain MILP's proven one); no wall-clock is asserted.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -22,6 +23,7 @@ from placement.decomposition.relaxation import (
     Fixings,
     build_relaxation,
     covering_knapsack,
+    forced_selection_values,
 )
 from placement.decomposition.solve import initial_multipliers
 from placement.model.data import build_model_data
@@ -280,10 +282,48 @@ def test_lagrangian_bound_is_valid_for_any_multipliers(seed):
         lam = base * rng.uniform(0.5, 1.6, base.size)
         sub = evaluator.evaluate(lam, fix)
         assert sub.bound <= reference.objective * (1 + 1e-9)
-        if_open, if_closed = evaluator.fixing_bounds(sub)
+        if_open, if_closed = evaluator.fixing_bounds(sub, fix)
         for i, s in enumerate(scn.sites):
             respected = if_open[i] if s.id in opened else if_closed[i]
             assert respected <= reference.objective * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_forced_selection_values_bound_every_forced_selection(seed):
+    """With a site forced open (closed), no selection that covers the aggregate row costs
+    less than the value returned, and the gap to the true restricted optimum is only the
+    grid's rounding (checked by enumerating every selection)."""
+    rng = np.random.default_rng(seed)
+    rel = build_relaxation(classic_view(build_model_data(random_cflp(9, 20, seed=seed))))
+    n = rel.n_sites
+    power = rng.uniform(5.0, 50.0, n)
+    rel = dataclasses.replace(
+        rel, power=power, demand_floor=float(rng.uniform(0.3, 0.7)) * power.sum()
+    )
+    fix = Fixings.root(rel)
+    fix.open_lo[0] = True  # a forced site
+    fix.open_hi[1] = False  # a closed one
+    value = rng.uniform(-20.0, 60.0, n)
+    value[2] = np.inf  # a site that cannot open
+    exact = forced_selection_values(rel, fix, value, units=200)
+    fine = forced_selection_values(rel, fix, value, units=100_000)
+    assert exact is not None and fine is not None
+    best_open, best_closed = np.full(n, np.inf), np.full(n, np.inf)
+    for ys in itertools.product((0, 1), repeat=n):
+        y = np.array(ys, dtype=bool)
+        if (y & ~fix.open_hi).any() or (fix.open_lo & ~y).any() or np.isinf(value[y]).any():
+            continue
+        if power[y].sum() < rel.demand_floor:
+            continue
+        total = float(value[y].sum())
+        best_open = np.where(y, np.minimum(best_open, total), best_open)
+        best_closed = np.where(~y, np.minimum(best_closed, total), best_closed)
+    free = np.flatnonzero(fix.open_hi & ~fix.open_lo)
+    for got, close, best in zip(exact, fine, (best_open, best_closed), strict=True):
+        assert np.all(got[free] <= best[free] + 1e-9)
+        assert np.all(close[free] <= best[free] + 1e-9)
+        finite = free[np.isfinite(best[free])]
+        assert np.allclose(close[finite], best[finite], rtol=1e-9)
 
 
 def test_covering_knapsack_bound_and_cover():

@@ -476,13 +476,18 @@ class Evaluator:
         )
 
     # ------------------------------------------------------------------ fixing
-    def fixing_bounds(self, sub: SubSolution) -> tuple[np.ndarray, np.ndarray]:
+    def fixing_bounds(
+        self, sub: SubSolution, fix: Fixings | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Proven lower bounds of the node with each site forced open / forced closed.
 
         Forcing site i open gives at least constant + max(Y*, Y0 + max(O_i, 0)) and forcing
         it closed at least constant + max(Y*, Y0 − min(O_i, 0)), where Y* is the selection's
         (relaxed) optimum and Y0 the selection without the knapsack and site-count rows: the
-        restricted selection is no cheaper than either.
+        restricted selection is no cheaper than either. With the node's ``fix`` and the
+        aggregate capacity row in use, the selection is re-solved with each site forced
+        either way (:func:`forced_selection_values`), which is the child's exact Lagrangian
+        value at these multipliers — much stronger when capacity is tight.
         """
         o = sub.open_value
         finite = np.isfinite(o)
@@ -490,9 +495,18 @@ class Evaluator:
         with np.errstate(invalid="ignore"):
             if_open = np.where(finite, base + np.maximum(o, 0.0), np.inf)
             if_closed = np.where(finite, base - np.minimum(o, 0.0), base)
-        if_open = sub.constant + np.maximum(if_open, sub.selection_value) - sub.margin
-        if_closed = sub.constant + np.maximum(if_closed, sub.selection_value) - sub.margin
-        return if_open, if_closed
+        if_open = np.maximum(if_open, sub.selection_value)
+        if_closed = np.maximum(if_closed, sub.selection_value)
+        margin = sub.margin
+        if fix is not None and math.isfinite(sub.selection_value):
+            exact = forced_selection_values(self.rel, fix, o, self.knapsack_units)
+            if exact is not None:
+                with np.errstate(invalid="ignore"):
+                    if_open = np.fmax(if_open, exact[0])
+                    if_closed = np.fmax(if_closed, exact[1])
+                # these selections differ from the solved one: their own rounding margin
+                margin += RELATIVE_MARGIN * float(np.abs(o[finite]).sum())
+        return sub.constant + if_open - margin, sub.constant + if_closed - margin
 
 
 # ---------------------------------------------------------------------------- knapsacks
@@ -816,6 +830,95 @@ def _select_sites(
             y[items[chosen]] = True
             value += extra
     return y, value, unconstrained, True
+
+
+MAX_FIXING_CELLS = 5_000_000  # prefix and suffix tables of forced_selection_values, at most
+
+
+def forced_selection_values(
+    rel: Relaxation, fix: Fixings, open_value: np.ndarray, units: int = KNAPSACK_UNITS
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The selection's relaxed optimum with each free site forced open / forced closed.
+
+    Y0 = forced sites plus free sites with O_i < 0 (always worth taking), need = D − P(Y0),
+    and P the free sites with O_i ≥ 0. With V_S(t) the cheapest cover of t by sites of S
+    (the covering knapsack on weights rounded *up* to a grid, so a lower bound):
+
+    * i ∈ P:  open  → O(Y0) + O_i + V_{P∖i}(need − P_i);   closed → O(Y0) + V_{P∖i}(need)
+    * i with O_i < 0:  open → O(Y0) + V_P(need);   closed → O(Y0) − O_i + V_P(need + P_i)
+
+    V_{P∖i} comes from prefix and suffix tables of the dynamic program, min over a of
+    F_{<i}(a) + G_{>i}(t − a), exact on the grid. +inf where nothing covers the need (the
+    fixing is infeasible). None when the aggregate row is not used (a site limit instead)
+    or the tables would exceed ``MAX_FIXING_CELLS``.
+    """
+    if rel.max_sites is not None or rel.demand_floor <= 0:
+        return None
+    forced = fix.open_lo
+    free = fix.open_hi & ~forced
+    ok = free & np.isfinite(open_value)
+    neg = ok & (open_value < 0)
+    y0 = forced | neg
+    base = float(open_value[y0].sum())
+    need = rel.demand_floor - float(rel.power[y0].sum())
+    items = np.flatnonzero(ok & ~neg)
+    n = rel.n_sites
+    if_open = np.full(n, np.inf)
+    if_closed = np.full(n, base)
+    top = max(need, need + float(rel.power[neg].max(initial=0.0)))
+    if top <= 0:
+        if_open[items] = base + open_value[items]
+        if_open[neg] = base
+        return if_open, if_closed
+    if (items.size + 1) * (units + 1) * 2 > MAX_FIXING_CELLS:
+        return None
+    delta = top / units
+    cost = open_value[items]
+    weight = np.ceil(rel.power[items] / delta + 1e-9).astype(np.int64)
+    size = units + 1
+
+    def target(amount: np.ndarray | float) -> np.ndarray:
+        return np.maximum(np.ceil(np.asarray(amount, dtype=float) / delta - 1e-9), 0).astype(
+            np.int64
+        )
+
+    def tables(order: np.ndarray) -> np.ndarray:
+        """Row k: the cheapest cover of each grid level by the first k items of ``order``."""
+        out = np.full((order.size + 1, size), np.inf)
+        out[0, 0] = 0.0
+        for k, item in enumerate(order):
+            w = int(min(weight[item], size - 1))
+            row = out[k]
+            shifted = np.concatenate([np.full(w, row[0]), row[: size - w]]) + cost[item]
+            np.minimum(row, shifted, out=out[k + 1])
+        return out
+
+    m = items.size
+    prefix = tables(np.arange(m))  # prefix[k]: items < k
+    suffix = tables(np.arange(m)[::-1])  # suffix[k]: the last k items
+    t_need = int(target(need)) if need > 0 else 0
+    if m:
+        before = prefix[:m]  # items < k
+        after = suffix[m - 1 :: -1]  # items > k: the last m − 1 − k items
+        if t_need >= size:
+            closed = np.full(m, np.inf)
+        else:
+            closed = np.min(before[:, : t_need + 1] + after[:, t_need::-1], axis=1)
+        t_open = target(np.maximum(need - rel.power[items], 0.0))
+        opened = np.empty(m)
+        for k in range(m):
+            t = int(t_open[k])
+            opened[k] = np.inf if t >= size else float(np.min(before[k, : t + 1] + after[k, t::-1]))
+        if_open[items] = base + cost + opened
+        if_closed[items] = base + closed
+    full = prefix[m]
+    chosen = base + (full[t_need] if t_need < size else np.inf)  # Y*, on this grid
+    if_closed[~ok] = chosen  # sites that cannot open (or are fixed) change nothing
+    if_open[neg] = chosen
+    t_neg = target(need + rel.power[neg])
+    reach = np.where(t_neg < size, full[np.minimum(t_neg, size - 1)], np.inf)
+    if_closed[neg] = base - open_value[neg] + reach
+    return if_open, if_closed
 
 
 def covering_knapsack(

@@ -253,7 +253,7 @@ class Search:
             avg = result.open_avg
             fix.open_lo |= free & (avg >= 0.99)
             fix.open_hi &= ~(free & (avg <= 0.01))
-            if_open, if_closed = self.evaluator.fixing_bounds(result.sub)
+            if_open, if_closed = self.evaluator.fixing_bounds(result.sub, fix)
             free = fix.free_sites()
             fix.open_hi &= ~(free & (if_open >= self.threshold))
             free = fix.free_sites()
@@ -430,27 +430,13 @@ class Search:
         fix = node.fix.copy()
         if not root and self.stats.nodes % NODE_HEURISTIC_EVERY == 1:
             self.try_sites(result.sub.open, result.sub)
-        # reduced-cost fixing of sites
-        if_open, if_closed = self.evaluator.fixing_bounds(result.sub)
-        free = fix.free_sites()
-        close = free & (if_open >= self.threshold)
-        force = free & (if_closed >= self.threshold)
-        if np.any(close & force):
-            self.exclude(float(np.minimum(if_open, if_closed)[close & force].min()))
+        fixed = self._fix_sites(fix, result)
+        if fixed is None:
             return None
-        if close.any():
-            self.exclude(float(if_open[close].min()))
-            fix.open_hi[close] = False
-        if force.any():
-            self.exclude(float(if_closed[force].min()))
-            fix.open_lo[force] = True
-        n_close, n_force = int(close.sum()), int(force.sum())
-        self.stats.fixed_closed += n_close
-        self.stats.fixed_open += n_force
+        if_open, if_closed = fixed
         if root:
-            self.stats.root_fixed_closed, self.stats.root_fixed_open = n_close, n_force
-        if not fix.propagate(self.rel):
-            return None
+            self.stats.root_fixed_closed = int((node.fix.open_hi & ~fix.open_hi).sum())
+            self.stats.root_fixed_open = int((fix.open_lo & ~node.fix.open_lo).sum())
         choice = self._branching_variable(fix, result)
         if choice is None:
             self._solve_leaf(fix, bound)
@@ -472,12 +458,39 @@ class Search:
             new = _Node(bound, next(self._counter), node.depth + 1, child, result.lam)
             if kind == "open":
                 new.branch = (index, value)
+                # the child's selection re-solved at these multipliers already bounds it
+                new.bound = max(bound, float((if_open if value else if_closed)[index]))
             if keep_child and value == preferred:
                 kept = new
             else:
                 heapq.heappush(self.open_nodes, new)
         self.stats.max_open_nodes = max(self.stats.max_open_nodes, len(self.open_nodes))
         return kept
+
+    def _fix_sites(
+        self, fix: Fixings, result: AscentResult
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Reduced-cost fixing of sites in ``fix`` (in place): a site whose forced-open
+        (closed) bound reaches the threshold is closed (opened), the bound given away is
+        excluded. Returns the fixing bounds, or None when the node is settled."""
+        if_open, if_closed = self.evaluator.fixing_bounds(result.sub, fix)
+        free = fix.free_sites()
+        close = free & (if_open >= self.threshold)
+        force = free & (if_closed >= self.threshold)
+        if np.any(close & force):
+            self.exclude(float(np.minimum(if_open, if_closed)[close & force].min()))
+            return None
+        if close.any():
+            self.exclude(float(if_open[close].min()))
+            fix.open_hi[close] = False
+        if force.any():
+            self.exclude(float(if_closed[force].min()))
+            fix.open_lo[force] = True
+        self.stats.fixed_closed += int(close.sum())
+        self.stats.fixed_open += int(force.sum())
+        if not fix.propagate(self.rel):
+            return None
+        return if_open, if_closed
 
     def _learn(self, branch: tuple[int, bool], gain: float) -> None:
         """Pseudo-costs: the bound gained by opening / closing each site, averaged."""
