@@ -455,3 +455,22 @@ def test_a_multi_period_plan_asked_for_the_decomposition_says_it_used_the_milp()
     pl.verify(scn, result)
     assert result.method != "decomposition"
     assert "does not cover multi-period plans" in result.message
+
+
+def test_a_long_root_ascent_reports_its_bound_as_it_goes(monkeypatch, orlib_optima):
+    """At world scale the root ascent alone takes minutes: it says its bound meanwhile, and
+    every bound it says is a valid one (≤ Beasley's optimum, rising)."""
+    from placement.decomposition import search
+
+    monkeypatch.setattr(search, "ROOT_PROGRESS_SECONDS", 0.0)
+    said: list[str] = []
+    result = decompose(pl.io.read_orlib_cflp(ORLIB / "cap71.txt"), progress=said.append)
+    reported = [
+        float(m.split("bound ")[1].split(" after")[0].replace(",", ""))
+        for m in said
+        if m.startswith("root: Lagrangian bound") and "iterations, incumbent" in m
+    ]
+    assert len(reported) >= 10
+    assert reported == sorted(reported)
+    assert max(reported) <= orlib_optima["cap71"] * (1 + 1e-9)
+    assert result.objective == pytest.approx(orlib_optima["cap71"], rel=1e-6)

@@ -42,6 +42,7 @@ from placement.milp.highs import stop_requested
 
 ROOT_ITERATIONS = 3000
 ROOT_PATIENCE = 100
+ROOT_PROGRESS_SECONDS = 10.0  # a long root ascent (world scale: minutes) reports this often
 NODE_ITERATIONS = 30
 NODE_PATIENCE = 8
 NODE_MIN_GAIN = 0.02  # a node's ascent stalls below this share of its gap per patience
@@ -302,11 +303,21 @@ class Search:
             self.finished = True
             return None  # type: ignore[return-value]
         counter = itertools.count()
+        best, last_said = -math.inf, started
 
         def hook(sub: SubSolution) -> None:
+            nonlocal best, last_said
             it = next(counter)
             if it >= HEURISTIC_FROM and it % HEURISTIC_EVERY == 0:
                 self.try_sites(sub.open, sub)
+            if math.isfinite(sub.value):
+                best = max(best, sub.value - sub.margin)
+            if time.perf_counter() - last_said >= ROOT_PROGRESS_SECONDS:
+                last_said = time.perf_counter()
+                self.say(
+                    f"root: Lagrangian bound {best:,.2f} after {it + 1} iterations, "
+                    f"incumbent {self.upper:,.2f}"
+                )
 
         result = ascend(
             self.evaluator,
