@@ -147,3 +147,24 @@ def test_pareto_command_writes_frontier_files(tmp_path, capsys):
             }
         )
         pl.verify(solved_on, result)
+
+
+def test_the_frontier_starts_at_the_least_weighted_rtt_whatever_the_menu_prices():
+    """The least-RTT end ignores every price, decision menus' included: the near site is a
+    lease whose rent (1.2e8 USD/yr for the 10 MW) outweighs the ~6e7 user·ms the far site
+    costs, and the frontier still starts at the near site's RTT."""
+    near = site("near", *NYC, energy_price_usd_per_mwh=100.0, financing=["lease"])
+    near["lease"] = {"usd_per_kw_month": 1000.0, "max_it_mw": 50.0, "max_rack_density_kw": 50.0}
+    scn = scenario(
+        sites=[near, site("far", *QUINCY, energy_price_usd_per_mwh=40.0)],
+        regions=[region("nyc", *NYC, population=1e6, demand_mw=10.0)],
+        economics={"latency_penalty_usd_per_user_ms_year": 3.0},
+    )
+    front = pareto(scn, points=3, method="epsilon")
+    assert len(front.evaluated) == 3
+    for point in front.evaluated:
+        pl.verify(point.scenario, point.result)
+    assert front.evaluated[0].epsilon_ms == pytest.approx(scn.network.base_rtt_ms, rel=1e-9)
+    assert front.evaluated[0].weighted_rtt_ms == pytest.approx(scn.network.base_rtt_ms, rel=1e-6)
+    assert front.evaluated[0].result.open_sites == ("near",)
+    assert front.evaluated[-1].result.open_sites == ("far",)

@@ -211,21 +211,20 @@ def with_latency_penalty(scenario: Scenario, value: float) -> Scenario:
     return scenario.model_copy(update={"economics": economics})
 
 
-def latency_only(scenario: Scenario) -> Scenario:
-    """Same constraints, objective Σ users · RTT · share: every cost zero and λ = 1."""
-    data = scenario.to_dict()
-    for site in data["sites"]:
-        for name in (
-            "energy_price_usd_per_mwh",
-            "liquid_cooling_cost_usd_per_year",
-            "fixed_cost_usd_per_year",
-            "build_cost_usd_per_mw_year",
-        ):
-            site[name] = 0.0
-    data["economics"]["carbon_price_usd_per_tonne"] = 0.0
-    data["economics"]["latency_penalty_usd_per_user_ms_year"] = 1.0
-    data["pair_costs_usd_per_year"] = {}
-    return Scenario.from_dict(data, source="latency-only scenario")
+def latency_objective() -> Customise:
+    """A ``customise`` hook replacing the objective by the weighted RTT (ms)
+    Σ_ij (users_j / Σ users) · (RTT_ij + service_ij) · serve_ij, every other cost 0: the same
+    model and constraints (decision menus, budget, rules), only the objective changes. The
+    result's decisions are then those of the least weighted RTT; its cost fields are, as
+    always, the placement's USD costs, so only its decisions and KPIs mean anything."""
+
+    def replace(built: Built, data: ModelData | PeriodData) -> None:
+        columns, coef = _weighted_rtt(built, data)
+        cost = np.zeros(built.model.num_vars)
+        np.add.at(cost, columns, coef)
+        built.model.set_objective(cost)
+
+    return replace
 
 
 def solve_with_rtt_cap(
@@ -248,31 +247,39 @@ def rtt_cap_rows(max_weighted_rtt_ms: float) -> Customise:
     period's years; a region grown to zero is not in its period)."""
 
     def add(built: Built, data: ModelData | PeriodData) -> None:
-        if isinstance(data, PeriodData):
-            parts = [
-                (period.years, period.data, cols.serve)
-                for period, cols in zip(data.periods, built.periods, strict=True)
-            ]
-        else:
-            parts = [(1, data, built.columns.serve)]
-        total = sum(years * float(d.region_users.sum()) for years, d, _ in parts)
-        coef = np.concatenate(
-            [
-                years * d.region_users[d.serving.other] * (d.serving.rtt_ms + d.serving.service_ms)
-                for years, d, _ in parts
-            ]
-        )  # RTT plus service time: what λ prices, as the KPI
+        columns, coef = _weighted_rtt(built, data)
         slack = EPSILON_SLACK * max(1.0, abs(max_weighted_rtt_ms))
         built.model.add_rows(
             "weighted_rtt_cap",
             1,
             np.zeros(coef.size, dtype=np.int64),
-            np.concatenate([serve for _, _, serve in parts]),
-            coef / total,
+            columns,
+            coef,
             ub=max_weighted_rtt_ms + slack,
         )
 
     return add
+
+
+def _weighted_rtt(built: Built, data: ModelData | PeriodData) -> tuple[np.ndarray, np.ndarray]:
+    """The serving columns and their coefficients in the weighted RTT (ms): users_j · (RTT_ij
+    + service_ij) / Σ users, over every period's user-years on a plan (see rtt_cap_rows)."""
+    if isinstance(data, PeriodData):
+        parts = [
+            (period.years, period.data, cols.serve)
+            for period, cols in zip(data.periods, built.periods, strict=True)
+        ]
+    else:
+        parts = [(1, data, built.columns.serve)]
+    total = sum(years * float(d.region_users.sum()) for years, d, _ in parts)
+    coef = np.concatenate(
+        [
+            years * d.region_users[d.serving.other] * (d.serving.rtt_ms + d.serving.service_ms)
+            for years, d, _ in parts
+        ]
+    )  # RTT plus service time: what λ prices, as the KPI
+    columns = np.concatenate([serve for _, _, serve in parts])
+    return columns, coef / total
 
 
 def _epsilon_sweep(
@@ -285,7 +292,7 @@ def _epsilon_sweep(
 ) -> list[ParetoPoint]:
     r_max = float(cheapest.kpis.weighted_mean_rtt_ms or 0.0)
     say("solving the least weighted RTT (latency-only objective)")
-    fastest = solve(latency_only(scenario), options=options, compare=False)
+    fastest = solve(cheapest_scn, options=options, customise=latency_objective(), compare=False)
     r_min = float(fastest.kpis.weighted_mean_rtt_ms or r_max) if fastest.ok else r_max
     r_min = min(r_min, r_max)
     if points == 1 or r_max - r_min <= 1e-9 * max(1.0, r_max):
