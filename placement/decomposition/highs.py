@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
-from placement.milp.highs import _new_highs, _use_threads, highs_lp, stop_requested
+from placement.milp.highs import highs_lp, new_highs, stop_requested, use_threads
 from placement.milp.linear_model import LinearModel
 
 MAX_VALUE_SCALING = 4  # HiGHS simplex_scale_strategy: much faster on placement LPs
@@ -59,9 +59,9 @@ def solve(
     limit = _time_left(time_limit, deadline, started)
     if limit is not None and limit <= 0:
         return Solution("no_solution", None, None, None, 0.0, detail="no time left")
-    h = _new_highs()  # silences the first instance's banner
+    h = new_highs()  # silences the first instance's banner
     h.setOptionValue("output_flag", bool(log))
-    _use_threads(h, int(threads))  # one scheduler per process: restart it for another count
+    use_threads(h, int(threads))  # one scheduler per process: restart it for another count
     h.setOptionValue("threads", int(threads))
     h.setOptionValue("random_seed", int(seed))
     if limit is not None:
@@ -214,9 +214,9 @@ class TransportLP:
         lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
         lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
         lp.a_matrix_.value_ = matrix.data
-        h = _new_highs()  # silences the first instance's banner
+        h = new_highs()  # silences the first instance's banner
         h.setOptionValue("output_flag", False)
-        _use_threads(h, 1)  # one scheduler per process: restart it for another count
+        use_threads(h, 1)  # one scheduler per process: restart it for another count
         h.setOptionValue("threads", 1)
         h.setOptionValue("random_seed", int(seed))
         h.setOptionValue("simplex_scale_strategy", MAX_VALUE_SCALING)

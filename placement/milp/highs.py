@@ -116,7 +116,7 @@ class HighsSolver:
         return self._highs
 
     def _encode(self) -> None:
-        highs = _new_highs()
+        highs = new_highs()
         highs.passModel(highs_lp(self._model))
         integer = np.flatnonzero(self.integer).astype(np.int32)
         if integer.size:
@@ -244,7 +244,7 @@ class HighsSolver:
             return RawSolution(Termination.INTERRUPTED, _INTERRUPTED, None, None, None, 0.0)
         highs, watch = self.highs, self._watch
         self._configure(params)
-        _use_threads(highs, params.threads)
+        use_threads(highs, params.threads)
         left = params.seconds_left()
         # HiGHS counts time_limit against the instance's run time over all its solves
         limit = float("inf") if left is None else highs.getRunTime() + max(left, 1e-3)
@@ -416,7 +416,7 @@ _banner_shown = False
 _scheduler_threads: int | None = None  # the thread count HiGHS's global scheduler was made with
 
 
-def _use_threads(highs: highspy.Highs, threads: int | None) -> None:
+def use_threads(highs: highspy.Highs, threads: int | None) -> None:
     """HiGHS keeps one global thread scheduler per process and refuses to run (status "Not
     Set") when an instance asks for another thread count; start a new scheduler then."""
     global _scheduler_threads
@@ -428,7 +428,7 @@ def _use_threads(highs: highspy.Highs, threads: int | None) -> None:
     _scheduler_threads = wanted
 
 
-def _new_highs() -> highspy.Highs:
+def new_highs() -> highspy.Highs:
     """A ``Highs`` instance; the first one of a process prints a banner on the C-level stdout,
     which would land in the middle of a report or a pipe, so that one is silenced."""
     global _banner_shown
