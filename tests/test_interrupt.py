@@ -105,22 +105,26 @@ def test_cli_ctrl_c_writes_the_best_placement_and_exits_130(tmp_path, capsys, at
     scenario = tmp_path / "hard.json"
     HARD.to_file(scenario)
     out = tmp_path / "out"
-    # what the test runner had: the default handler, or SIG_IGN when started in the background
-    before = signal.getsignal(signal.SIGINT)
+    # as in a terminal, even when the test runner was started in the background (SIG_IGN)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     at_first_incumbent(lambda: os.kill(os.getpid(), signal.SIGINT))  # a real SIGINT
-    code = main(
-        [
-            "solve",
-            str(scenario),
-            "--out",
-            str(out),
-            "--no-map",
-            "--lp-nodes",
-            "0",
-            "--method",
-            "milp",
-        ]
-    )
+    try:
+        code = main(
+            [
+                "solve",
+                str(scenario),
+                "--out",
+                str(out),
+                "--no-map",
+                "--lp-nodes",
+                "0",
+                "--method",
+                "milp",
+            ]
+        )
+        handler_after = signal.getsignal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, before)
     captured = capsys.readouterr()
     assert code == 130, captured.err
     assert "interrupted: wrote the best placement found so far (feasible" in captured.err
@@ -131,7 +135,7 @@ def test_cli_ctrl_c_writes_the_best_placement_and_exits_130(tmp_path, capsys, at
     assert result.message.startswith("interrupted on request")
     pl.verify(HARD, result)
     assert {p.name for p in out.iterdir()} >= {"result.json", "costs.csv", "result.geojson"}
-    assert signal.getsignal(signal.SIGINT) == before  # handler restored
+    assert handler_after is signal.default_int_handler  # handler restored
     assert not highs.stop_requested()
 
 
@@ -191,3 +195,24 @@ def test_ctrl_c_from_outside_a_running_placement_solve(tmp_path):
         assert data["status"] in ("feasible", "optimal") and data["gap"] is not None
     else:
         assert "before any placement was found; nothing was written" in err
+
+
+def test_a_background_job_that_ignores_ctrl_c_keeps_ignoring_it():
+    """A script's background job (SIGINT ignored) must not stop on a Ctrl-C meant for the
+    foreground; in a terminal (the default handler) the solve's own handler is installed."""
+    from placement.cli.app import _stop_on_ctrl_c
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _stop_on_ctrl_c("highs", lambda _m: None):
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        with _stop_on_ctrl_c("highs", lambda _m: None):
+            assert signal.getsignal(signal.SIGINT) not in (
+                signal.SIG_IGN,
+                signal.default_int_handler,
+            )
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -490,14 +490,20 @@ def _stop_on_ctrl_c(solver: str, say: Callable[[str], None]) -> Iterator[Callabl
     """While solving with HiGHS, the first Ctrl-C asks the solver to stop and return its best
     placement so far (it is then verified and written, exit 130); a second one interrupts at
     once. Other solvers, other threads and other phases keep Python's default (exit 130,
-    nothing written). Yields a function telling whether a stop was requested."""
+    nothing written); an ignored SIGINT (a background job of a script) stays ignored. Yields a
+    function telling whether a stop was requested."""
     import signal
     import threading
 
     from placement.milp import highs
 
     highs.clear_stop()
-    installed = solver == "highs" and threading.current_thread() is threading.main_thread()
+    installed = (
+        solver == "highs"
+        and threading.current_thread() is threading.main_thread()
+        # a job started in the background of a script ignores Ctrl-C meant for the foreground
+        and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    )
     if not installed:
         yield lambda: False
         return
