@@ -99,6 +99,13 @@ def test_lp_branch_and_bound_stops_with_its_incumbent_and_open_bound():
         assert raw.bound <= raw.objective
 
 
+def _hard_solve_args(scenario, out) -> list[str]:
+    """``placement solve`` of the hard scenario straight on HiGHS's MIP (whose callbacks see
+    the stop request), no maps."""
+    return ["solve", str(scenario), "--out", str(out), "--no-map", "--lp-nodes", "0",
+            "--method", "milp"]  # fmt: skip
+
+
 def test_cli_ctrl_c_writes_the_best_placement_and_exits_130(tmp_path, capsys, at_first_incumbent):
     from placement.cli.app import main
 
@@ -109,19 +116,7 @@ def test_cli_ctrl_c_writes_the_best_placement_and_exits_130(tmp_path, capsys, at
     before = signal.signal(signal.SIGINT, signal.default_int_handler)
     at_first_incumbent(lambda: os.kill(os.getpid(), signal.SIGINT))  # a real SIGINT
     try:
-        code = main(
-            [
-                "solve",
-                str(scenario),
-                "--out",
-                str(out),
-                "--no-map",
-                "--lp-nodes",
-                "0",
-                "--method",
-                "milp",
-            ]
-        )
+        code = main(_hard_solve_args(scenario, out))
         handler_after = signal.getsignal(signal.SIGINT)
     finally:
         signal.signal(signal.SIGINT, before)
@@ -161,23 +156,9 @@ def test_ctrl_c_from_outside_a_running_placement_solve(tmp_path):
     scenario = tmp_path / "hard.json"
     HARD.to_file(scenario)
     out = tmp_path / "out"
+    command = _hard_solve_args(scenario, out)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "placement",
-            "solve",
-            str(scenario),
-            "--out",
-            str(out),
-            "--no-map",
-            "--lp-nodes",
-            "0",
-            "--method",
-            "milp",
-            "--time-limit",
-            "300",
-        ],
+        [sys.executable, "-m", "placement", *command, "--time-limit", "300"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

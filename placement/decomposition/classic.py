@@ -211,3 +211,18 @@ def _as_classic(pairs: PairArrays) -> PairArrays:
         facility_mw=pairs.capacity_use.astype(float),
         needs_liquid=pairs.cooling >= 0,
     )
+
+
+def capacity_need(data: Classic) -> float:
+    """Facility MW every solution needs: Σ_k min_q F_q + (hard demand) Σ_j min_p F_p."""
+    need = 0.0
+    tr, sv = data.training, data.serving
+    if data.n_clusters and len(tr):
+        cheapest = np.full(data.n_clusters, np.inf)
+        np.minimum.at(cheapest, tr.other, tr.facility_mw)
+        need += float(cheapest[np.isfinite(cheapest)].sum())
+    if data.unserved_cost is None and len(sv):
+        cheapest = np.full(data.n_regions, np.inf)
+        np.minimum.at(cheapest, sv.other, sv.facility_mw)
+        need += float(cheapest[np.isfinite(cheapest)].sum())
+    return need

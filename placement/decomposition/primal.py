@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from placement.decomposition import highs
-from placement.decomposition.classic import Classic, Decisions
+from placement.decomposition.classic import Classic, Decisions, capacity_need
 from placement.formulations import build
 from placement.milp.highs import stop_requested
 from placement.model.data import ModelData, PairArrays
@@ -30,21 +30,6 @@ from placement.results.decode import read_decisions, summarise
 
 CAPACITY_TOLERANCE = 1e-9
 SWAP_DEPTH = 8  # swaps considered per move: SWAP_DEPTH × width, best estimates first
-
-
-def capacity_need(data: Classic) -> float:
-    """Facility MW every solution needs: Σ_k min_q F_q + (hard demand) Σ_j min_p F_p."""
-    need = 0.0
-    tr, sv = data.training, data.serving
-    if data.n_clusters and len(tr):
-        cheapest = np.full(data.n_clusters, np.inf)
-        np.minimum.at(cheapest, tr.other, tr.facility_mw)
-        need += float(cheapest[np.isfinite(cheapest)].sum())
-    if data.unserved_cost is None and len(sv):
-        cheapest = np.full(data.n_regions, np.inf)
-        np.minimum.at(cheapest, sv.other, sv.facility_mw)
-        need += float(cheapest[np.isfinite(cheapest)].sum())
-    return need
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.decomposition.classic import Classic
+from placement.decomposition.classic import Classic, capacity_need
 
 MAX_ENUMERATED = 8  # training candidates per site enumerated exactly (2^8 subsets)
 CORE_MIN_PAIRS = 300_000  # inference pairs from which the evaluator works on a core
@@ -145,15 +145,7 @@ def build_relaxation(data: Classic, *, knapsack: bool = True) -> Relaxation:
     rules = data.scenario.rules
     floor = 0.0
     if knapsack and rules.max_sites is None:
-        if data.n_clusters:
-            cheapest = np.full(data.n_clusters, np.inf)
-            np.minimum.at(cheapest, tr.other, tr.facility_mw)
-            floor += float(cheapest[np.isfinite(cheapest)].sum())
-        if data.unserved_cost is None and len(sv):
-            cheapest = np.full(data.n_regions, np.inf)
-            np.minimum.at(cheapest, sv.other, sv.facility_mw)
-            floor += float(cheapest[np.isfinite(cheapest)].sum())
-        floor *= 1.0 - 1e-9  # keep the row a relaxation under rounding
+        floor = capacity_need(data) * (1.0 - 1e-9)  # keep the row a relaxation under rounding
     order = np.argsort(sv.site, kind="stable")
     small = np.int16 if n < 2**15 else np.int32
     # every feasible solution costs at most: all fixed and liquid costs, each region at its

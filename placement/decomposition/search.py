@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.decomposition.classic import Classic
+from placement.decomposition.classic import Classic, capacity_need
 from placement.decomposition.dual import AscentResult, ascend
-from placement.decomposition.primal import Candidate, LocalSearch, PrimalSolver, capacity_need
+from placement.decomposition.primal import Candidate, LocalSearch, PrimalSolver
 from placement.decomposition.relaxation import (
     Evaluator,
     Fixings,

@@ -39,6 +39,7 @@ from placement.solving.solve import (
     _infeasible_rows,
     _message_without_solution,
     _relative_gap,
+    _say_size,
 )
 
 # A plan's LP branch and bound gets half the time left, uncapped (one period: at most 10 s):
@@ -97,11 +98,7 @@ def solve_periods(
     if customise is not None:
         customise(built, pdata)
     build_seconds = time.perf_counter() - started
-    size = built.model.size()
-    say(
-        f"solving with {options.solver}: {size['variables']:,} variables, "
-        f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
-    )
+    size = _say_size(built, options, say)
     deadline = None if options.time_limit is None else started + options.time_limit
     split = None
     if customise is None and len(pdata.periods) > 1 and size["nonzeros"] >= SPLIT_FIRST_NONZEROS:

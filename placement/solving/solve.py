@@ -178,11 +178,7 @@ def _solve(
     if customise is not None:
         customise(built, data)
     build_seconds = time.perf_counter() - started
-    size = built.model.size()
-    say(
-        f"solving with {options.solver}: {size['variables']:,} variables, "
-        f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
-    )
+    _say_size(built, options, say)
     deadline = None if options.time_limit is None else started + options.time_limit
     outcome, cut_log = resilience.run(built, data, options, deadline=deadline, progress=say)
     result = _result(scenario, data, built, options, outcome, build_seconds, say, cut_log)
@@ -190,6 +186,16 @@ def _solve(
         message = f"{choice.note}; {result.message}" if result.message else choice.note
         result = result.model_copy(update={"message": message})
     return result
+
+
+def _say_size(built: Built, options: SolveOptions, say: Progress) -> dict[str, int]:
+    """The built model's size, announced before solving."""
+    size = built.model.size()
+    say(
+        f"solving with {options.solver}: {size['variables']:,} variables, "
+        f"{size['constraints']:,} constraints, {size['nonzeros']:,} nonzeros"
+    )
+    return size
 
 
 def _result(
