@@ -18,6 +18,7 @@ import placement as pl
 from placement.datasets.synthetic import random_ai_scenario, random_cflp
 from placement.decomposition import solve_decomposition, unsupported_features
 from placement.decomposition.classic import classic_view
+from placement.decomposition.primal import PrimalSolver
 from placement.decomposition.relaxation import (
     Evaluator,
     Fixings,
@@ -344,6 +345,71 @@ def test_covering_knapsack_bound_and_cover():
         if math.isfinite(value):
             assert weight[chosen].sum() >= need * (1 - 1e-12)
             assert value >= best - 1e-9
+
+
+@pytest.mark.parametrize(("seed", "core"), [(0, False), (1, True), (2, True)])
+def test_dropping_the_pairs_of_closed_sites_keeps_every_node_value(seed, core):
+    """After :meth:`Evaluator.restrict_sites` (the sites fixed closed at the root lose their
+    pairs) L(λ) of every node that keeps them closed is exactly the full evaluator's, with
+    and without the core of cheap pairs, also at multipliers that make the core grow."""
+    rel = build_relaxation(
+        classic_view(build_model_data(random_cflp(15, 120, seed=seed, capacity_ratio=6.0)))
+    )
+    rng = np.random.default_rng(seed)
+    allowed = rng.random(rel.n_sites) > 0.35
+    full, restricted = Evaluator(rel, core=core), Evaluator(rel, core=core)
+    base = initial_multipliers(rel)
+    restricted.evaluate(0.5 * base, Fixings.root(rel))  # a small core, to grow later
+    restricted.restrict_sites(allowed)
+    for trial in range(25):
+        fix = Fixings.root(rel)
+        fix.open_hi &= allowed
+        free = np.flatnonzero(fix.open_hi)
+        fix.open_hi[rng.choice(free, size=trial % 3, replace=False)] = False
+        fix.open_lo[rng.choice(free, size=trial % 2, replace=False)] = True
+        fix.open_hi |= fix.open_lo
+        if not fix.propagate(rel):
+            continue
+        lam = base * rng.uniform(0.6, 4.0 if trial > 15 else 1.2, base.size)
+        want, got = full.evaluate(lam, fix), restricted.evaluate(lam, fix)
+        assert got.value == pytest.approx(want.value, rel=1e-9, abs=1e-9)
+        np.testing.assert_allclose(got.open_value, want.open_value, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(got.subgradient, want.subgradient, rtol=1e-9, atol=1e-9)
+    # a node that still allows a dropped site is evaluated as if it were closed ...
+    root = Fixings.root(rel)
+    closed = Fixings.root(rel)
+    closed.open_hi &= allowed
+    got, want = restricted.evaluate(base, root), full.evaluate(base, closed)
+    assert got.value == pytest.approx(want.value, rel=1e-9, abs=1e-9)
+    # ... and one that forces a dropped site open cannot be bounded any more
+    root.open_lo[np.flatnonzero(~allowed)[0]] = True
+    with pytest.raises(ValueError, match="restrict_sites"):
+        restricted.evaluate(base, root)
+
+
+def test_the_heuristic_lp_on_the_allowed_sites_costs_their_sets_exactly():
+    """PrimalSolver.restrict_sites keeps the LP columns of the allowed sites only: any set of
+    open sites within them costs the same as with every column, decisions included."""
+    data = classic_view(build_model_data(random_cflp(15, 120, seed=3, capacity_ratio=3.0)))
+    rng = np.random.default_rng(3)
+    allowed = rng.random(data.n_sites) > 0.2
+    full, restricted = PrimalSolver(data), PrimalSolver(data)
+    restricted.restrict_sites(allowed)
+    train = np.zeros(len(data.training), dtype=bool)
+    checked = 0
+    for _ in range(12):
+        sites = allowed & (rng.random(data.n_sites) > 0.25)
+        want = full.lp_cost(sites, train)
+        got = restricted.lp_cost(sites, train)
+        assert (math.isfinite(got), full.lp_status) == (math.isfinite(want), restricted.lp_status)
+        if not math.isfinite(want):
+            continue
+        assert got == pytest.approx(want, rel=1e-9)
+        candidate = restricted.lp_candidate(sites, train)
+        assert candidate.objective == pytest.approx(want, rel=1e-7)
+        assert not candidate.decisions.serve[~allowed[data.serving.site]].any()
+        checked += restricted._last is None  # costed by the LP, not the greedy
+    assert checked >= 3
 
 
 # ---------------------------------------------------------------------------- API

@@ -125,6 +125,7 @@ class PrimalSolver:
         self._region_start = np.searchsorted(other, np.arange(data.n_regions))
         self._region_count = np.bincount(other, minlength=data.n_regions)
         self._lp: highs.TransportLP | None = None
+        self._lp_pairs: np.ndarray | None = None  # serving pairs that are LP columns (None: all)
         self.fast_hits = 0
         self.screened = 0
 
@@ -183,16 +184,28 @@ class PrimalSolver:
         return Candidate(decisions, objective_of(data, decisions))
 
     # ------------------------------------------------------------------ warm LP path
+    def restrict_sites(self, allowed: np.ndarray) -> None:
+        """Keep only the pairs of ``allowed`` sites as columns of the inference LP (rebuilt on
+        its next use). Exact for every set of open sites within ``allowed`` — the sets of a
+        search whose other sites are fixed closed; a set beyond it is costed without the
+        pairs of its other sites (a feasible solution all the same)."""
+        pairs = np.flatnonzero(allowed[self.data.serving.site])
+        if self._lp_pairs is not None and np.array_equal(pairs, self._lp_pairs):
+            return
+        self._lp_pairs = pairs
+        self._lp = None
+
     def _transport(self) -> highs.TransportLP:
         if self._lp is None:
             data, sv = self.data, self.data.serving
+            cols = np.arange(len(sv)) if self._lp_pairs is None else self._lp_pairs
             self._lp = highs.TransportLP(
-                sv.site,
-                sv.other,
-                sv.cost,
-                sv.facility_mw,
-                sv.racks,
-                sv.carbon_t,
+                sv.site[cols],
+                sv.other[cols],
+                sv.cost[cols],
+                sv.facility_mw[cols],
+                sv.racks[cols],
+                sv.carbon_t[cols],
                 share_cap=data.max_share,
                 n_regions=data.n_regions,
                 n_sites=data.n_sites,
@@ -341,8 +354,10 @@ class PrimalSolver:
             serve, unserved = self._last[0].copy(), self._last[1].copy()
         else:
             values = self._transport().values()
-            n_pairs = len(data.serving)
-            serve = np.clip(values[:n_pairs], 0.0, data.max_share)
+            cols = np.arange(len(data.serving)) if self._lp_pairs is None else self._lp_pairs
+            n_pairs = cols.size
+            serve = np.zeros(len(data.serving))
+            serve[cols] = np.clip(values[:n_pairs], 0.0, data.max_share)
             serve[serve < 1e-9] = 0.0
             unserved = np.zeros(data.n_regions)
             if data.unserved_cost is not None:

@@ -328,7 +328,31 @@ class Evaluator:
         self._core_floor: np.ndarray | None = None
         self.core_builds = 0
         self.knapsack_units = KNAPSACK_UNITS
+        self.allowed: np.ndarray | None = None  # sites that keep their pairs (None: all)
         self._use(rel)
+
+    def restrict_sites(self, allowed: np.ndarray) -> None:
+        """Drop the inference pairs of every site outside ``allowed`` for good.
+
+        For a search whose remaining nodes all keep those sites closed (fixed at the root),
+        this is exact: a closed site's pairs never enter a knapsack. Afterwards
+        :meth:`evaluate` treats a site outside ``allowed`` as closed and refuses fixings that
+        force one open (the value would no longer bound such a node).
+        """
+        allowed = np.asarray(allowed, dtype=bool) & (True if self.allowed is None else self.allowed)
+        keep = allowed[self.full.s_site]
+        self.allowed = allowed.copy()
+        if keep.all():
+            return
+        self.full = restrict_serving(self.full, keep)
+        if self._core_keep is not None:
+            core = self._core_keep[keep]
+            floor = np.full(self.full.n_regions, np.inf)
+            np.minimum.at(floor, self.full.s_region[~core], self.full.s_cost[~core])
+            self._core_keep, self._core_floor = core, floor
+            self._use(restrict_serving(self.full, core))
+        else:
+            self._use(self.full)
 
     def _use(self, rel: Relaxation) -> None:
         self.rel = rel
@@ -354,6 +378,10 @@ class Evaluator:
 
     # ------------------------------------------------------------------ main entry
     def evaluate(self, lam: np.ndarray, fix: Fixings) -> SubSolution:
+        if self.allowed is not None and np.any(fix.open_hi & ~self.allowed):
+            if np.any(fix.open_lo & ~self.allowed):
+                raise ValueError("a site forced open had its pairs dropped (restrict_sites)")
+            fix = dataclasses.replace(fix, open_hi=fix.open_hi & self.allowed)
         if self.use_core:
             self._ensure_core(lam[: self.full.n_regions])
         rel = self.rel

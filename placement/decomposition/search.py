@@ -448,6 +448,9 @@ class Search:
         if root:
             self.stats.root_fixed_closed = int((node.fix.open_hi & ~fix.open_hi).sum())
             self.stats.root_fixed_open = int((fix.open_lo & ~node.fix.open_lo).sum())
+            # every node below keeps the sites closed here closed: their pairs can go
+            self.evaluator.restrict_sites(fix.open_hi)
+            self.primal.restrict_sites(fix.open_hi)
         choice = self._branching_variable(fix, result)
         if choice is None:
             self._solve_leaf(fix, bound)
