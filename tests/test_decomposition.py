@@ -26,6 +26,7 @@ from placement.decomposition.relaxation import (
     covering_knapsack,
     forced_selection_values,
 )
+from placement.decomposition.search import Search
 from placement.decomposition.solve import initial_multipliers
 from placement.model.data import build_model_data
 from placement.solving.decomposed import Choice, choose
@@ -410,6 +411,33 @@ def test_the_heuristic_lp_on_the_allowed_sites_costs_their_sets_exactly():
         assert not candidate.decisions.serve[~allowed[data.serving.site]].any()
         checked += restricted._last is None  # costed by the LP, not the greedy
     assert checked >= 3
+
+
+@pytest.mark.parametrize(("seed", "gap"), [(0, 1e-9), (1, 1e-9), (2, 0.01), (3, 0.003)])
+def test_sites_closed_for_good_as_the_incumbent_improves_keep_the_bound_valid(
+    seed, gap, monkeypatch
+):
+    """With no heuristic at the root (no incumbent there, so no site fixed), every site the
+    root's forced-open bounds exclude is closed for good when the tree finds incumbents: the
+    final bound stays at or below the MILP's optimum, and is the optimum when proven."""
+    scn = random_cflp(25, 150, seed=seed, capacity_ratio=2.0)
+    optimum = milp(scn).objective
+    data = classic_view(build_model_data(scn))
+    rel = build_relaxation(data)
+    search = Search(data, rel, gap=gap, deadline=None)
+    for name in ("try_sites", "local_search", "dive", "round_estimate"):
+        monkeypatch.setattr(search, name, lambda *args, **kwargs: None)
+    search.run_root(initial_multipliers(rel))
+    assert search.incumbent is None
+    monkeypatch.undo()
+    search.run_tree()
+    assert search.finished and search.stats.closed_later > 0
+    later = search._dropped & search._root_free  # closed after the root
+    assert search.excluded <= search._root_if_open[later].min()  # what was given away
+    assert search.bound <= optimum * (1 + 1e-9)
+    assert search.upper <= optimum * (1 + gap) + 1e-6
+    if gap < 1e-6:
+        assert search.upper == pytest.approx(optimum, rel=1e-6)
 
 
 # ---------------------------------------------------------------------------- API

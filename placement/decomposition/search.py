@@ -93,6 +93,7 @@ class SearchStats:
     screened: int = 0
     local_search_seconds: float = 0.0
     relaxed_training_sites: int = 0
+    closed_later: int = 0  # sites closed for good after the root, as the incumbent improved
 
 
 class Search:
@@ -129,6 +130,10 @@ class Search:
         self._pc_count = np.zeros((2, rel.n_sites))
         self.root_lam: np.ndarray | None = None
         self._improved_since_local = False
+        # the root's forced-open bounds, to close more sites for good when U improves
+        self._root_if_open: np.ndarray | None = None
+        self._root_free: np.ndarray | None = None
+        self._dropped: np.ndarray | None = None  # sites closed in every node (pairs dropped)
 
     # ------------------------------------------------------------------ bookkeeping
     @property
@@ -158,7 +163,24 @@ class Search:
         self.incumbent, self.upper = candidate, candidate.objective
         self._improved_since_local = True
         self.say(f"incumbent {candidate.objective:,.2f}")
+        self._close_for_good()
         return True
+
+    def _close_for_good(self) -> None:
+        """Close, in every node, the sites whose root forced-open bound reaches the threshold
+        (which falls as U improves): the bound given away is excluded, their pairs dropped."""
+        if self._root_if_open is None or self._root_free is None:
+            return
+        close = self._root_free & (self._root_if_open >= self.threshold)
+        if self._dropped is not None:
+            close &= ~self._dropped
+        if not close.any():
+            return
+        self.exclude(float(self._root_if_open[close].min()))
+        self._dropped = close if self._dropped is None else self._dropped | close
+        self.stats.closed_later += int(close.sum())
+        self.evaluator.restrict_sites(~self._dropped)
+        self.primal.restrict_sites(~self._dropped)
 
     def _site_values(self, prices: np.ndarray) -> np.ndarray:
         """Lagrangian open values O_i at demand multipliers ``prices`` (the other
@@ -250,6 +272,10 @@ class Search:
         self.stats.dives += 1
         fix = fix.copy()
         while self.time_left() > 0:
+            if self._dropped is not None:  # closed for good meanwhile (a better incumbent)
+                if np.any(fix.open_lo & self._dropped):
+                    return
+                fix.open_hi &= ~self._dropped
             free = fix.free_sites()
             avg = result.open_avg
             fix.open_lo |= free & (avg >= 0.99)
@@ -393,6 +419,10 @@ class Search:
             if node.bound >= self.threshold:
                 self.exclude(node.bound)
                 continue
+            if self._dropped is not None and np.any(node.fix.open_hi & self._dropped):
+                node.fix.open_hi &= ~self._dropped
+                if not node.fix.propagate(self.rel):
+                    continue  # every solution left opens a closed site: excluded already
             self.stats.nodes += 1
             result = ascend(
                 self.evaluator,
@@ -451,6 +481,8 @@ class Search:
             # every node below keeps the sites closed here closed: their pairs can go
             self.evaluator.restrict_sites(fix.open_hi)
             self.primal.restrict_sites(fix.open_hi)
+            self._root_if_open, self._root_free = if_open, fix.free_sites()
+            self._dropped = ~fix.open_hi
         choice = self._branching_variable(fix, result)
         if choice is None:
             self._solve_leaf(fix, bound)
