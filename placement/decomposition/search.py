@@ -14,6 +14,10 @@ Bookkeeping that keeps the final bound valid:
 * reduced-cost fixing: forcing site i open (closed) costs at least the bound of
   :meth:`Evaluator.fixing_bounds`; when that reaches the threshold, the opposite is fixed in
   the node's subtree and the bound is remembered the same way;
+* sites closed at the root stay closed in every node, and so do, whenever U improves, the
+  sites whose root forced-open bound reaches the new threshold (that bound is excluded):
+  their pairs leave every later evaluation and the heuristic LP, which changes no node's
+  value (:meth:`Evaluator.restrict_sites`);
 * the proven bound of the whole search is min(U, excluded, bounds of the nodes still open).
 """
 
