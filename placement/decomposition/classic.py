@@ -1,19 +1,29 @@
-"""The classic placement model as the decomposition sees it, read from :class:`ModelData`.
+"""The placement model as the decomposition sees it, read from :class:`ModelData`.
 
-The decomposition covers the *classic* structure: every site one build facility, inference on
-one hardware type with one way to cool it at each site, each training cluster one way to be
-built, and at most one cooling option per facility with a fixed cost (liquid cooling, which
-training pairs or inference may need). :func:`unsupported` names what a model has beyond
-that (decision menus: leases, cloud, several hardware types or cluster options, split cooling,
-a capital budget; the add-ons: N-1 resilience, soft rules, split training); the caller then
-solves the MILP and says why.
+The decomposition works on *facilities* i (a site in one financing mode: build, lease or
+cloud; a site offering several modes is several facilities) and covers: inference on any
+number of hardware types, all of them in one cooling option at each facility; training
+clusters with any number of ways to be built (the assignment row is Σ over options and
+facilities = 1); at most one cooling option per facility with a fixed cost (liquid cooling,
+which training pairs or inference may need); at most one cloud quota per cloud facility.
+:func:`unsupported` names what a model has beyond that (split cooling, several cooling
+options with a fixed cost or several cloud quotas at one facility, a capital budget; the
+add-ons: N-1 resilience, soft rules, split training); the caller then solves the MILP and
+says why.
 
 :class:`Classic` renames the model's arrays to the quantities of the relaxation: per facility
-i the fixed cost f_i (operating + annualised capital), the power P_i (facility MW: build
-capacity is facility MW), racks R_i, the liquid cooling option's fixed cost g_i; per pair its
-cost, capacity use (``facility_mw`` = PUE · IT MW), racks, tonnes CO2 and whether it needs the
-liquid option installed. :class:`Decisions` are the classic decisions (open, liquid, train,
-serve, unserved); :meth:`Classic.full_decisions` turns them into the model's own
+i the fixed cost f_i (operating + annualised capital), the capacity P_i of its capacity row,
+racks R_i, the liquid cooling option's fixed cost g_i; per pair its cost, capacity use
+(``facility_mw``: build PUE · IT MW, lease IT MW, cloud 0), racks, tonnes CO2 and whether it
+needs the liquid option installed. A cloud facility has no power or racks row; where it has
+a quota Q on one instance type, Σ units_p x_p ≤ Q *is* its capacity row: P_i = Q and the
+capacity use of a pair is its units of that type (0 for other types), so the relaxation's
+knapsack, the heuristics' capacity checks and the transport LP hold the quota exactly. The
+share cap (2c) of a site's facilities together, Σ_{i at site, h} x_ijh ≤ s̄, is held by
+every solution the heuristics return (:mod:`placement.decomposition.primal`) and relaxed
+(each pair x_p ≤ s̄) in the Lagrangian relaxation. :class:`Decisions` are the classic
+decisions (open, liquid, train, serve, unserved); :meth:`Classic.full_decisions` turns them
+into the model's own
 :class:`placement.results.decode.Decisions` so costs and KPIs are recomputed by the same
 arithmetic as every other result.
 """
@@ -26,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from placement.model.data import ModelData, PairArrays
-from placement.model.offer import BUILD
+from placement.model.offer import CLOUD
 from placement.model.schema import Scenario
 from placement.results import decode
 
@@ -130,10 +140,12 @@ class Classic:
 def unsupported(data: ModelData, formulation: str = "strong") -> list[str]:
     """What ``data`` has that the decomposition does not cover (empty: it covers the model).
 
-    The relaxation covers the strong formulation's rows on the classic structure: training
-    clusters and their liquid cooling, power, racks, unserved demand, the share cap, maximum
-    sites and training sites, the carbon cap and existing/forbidden sites. ``weak`` has the
-    same feasible set and optimum; single sourcing does not (binary shares).
+    The relaxation covers the strong formulation's rows: training clusters (any number of
+    options) and their liquid cooling, power, racks, unserved demand, the share cap, maximum
+    sites and training sites, the carbon cap, existing/forbidden sites, build, lease and
+    cloud facilities (several at one site), several inference hardware types and one cloud
+    quota per cloud facility. ``weak`` has the same feasible set and optimum; single
+    sourcing does not (binary shares).
     """
     missing = []
     if formulation == "single_source":
@@ -141,16 +153,8 @@ def unsupported(data: ModelData, formulation: str = "strong") -> list[str]:
     elif formulation not in ("strong", "weak"):
         missing.append(f"formulation {formulation!r}")
     sites, cool = data.sites, data.cooling
-    if np.any(sites.mode != BUILD):
-        missing.append("lease or cloud financing (decision menus)")
-    if np.unique(sites.site).size != len(sites):
-        missing.append("several facilities at one site (decision menus)")
     if len(data.split):
         missing.append("inference split over several cooling options (decision menus)")
-    if len(data.offer.hardware) > 1:
-        missing.append("several inference hardware types (decision menus)")
-    if np.any(np.bincount(data.option_cluster, minlength=data.n_clusters) > 1):
-        missing.append("several ways to build a training cluster (decision menus)")
     rules = data.scenario.rules
     if rules.capital_budget_usd_per_year is not None:
         missing.append("a capital budget")
@@ -168,12 +172,25 @@ def unsupported(data: ModelData, formulation: str = "strong") -> list[str]:
         techs = np.unique(np.c_[sv.site, sv.tech], axis=0)
         if np.unique(techs[:, 0]).size != techs.shape[0]:
             missing.append("inference in more than one cooling option at a site")
-    pairs = np.unique(np.c_[tr.site, tr.other], axis=0) if len(tr) else np.zeros((0, 2))
+    pairs = np.unique(np.c_[tr.site, tr.option], axis=0) if len(tr) else np.zeros((0, 2))
     if pairs.shape[0] != len(tr):
         missing.append("a training cluster in more than one cooling option at a site")
+    quotas = [f for f, _, _ in _quotas(data)]
+    if len(quotas) != len(set(quotas)):
+        missing.append("more than one cloud quota at a cloud facility (decision menus)")
     if not (np.all(np.isfinite(sv.cost)) and np.all(np.isfinite(tr.cost))):
         missing.append("non-finite pair costs")
     return missing
+
+
+def _quotas(data: ModelData) -> list[tuple[int, str, float]]:
+    """(facility, instance type, quota) of every cloud quota (row (6b) of the formulation)."""
+    out = []
+    for f, (i, mode) in enumerate(zip(data.sites.site.tolist(), data.sites.mode, strict=True)):
+        cloud = data.scenario.sites[i].cloud
+        if mode == CLOUD and cloud is not None:
+            out.extend((f, hw, float(q)) for hw, q in cloud.quota_units.items())
+    return out
 
 
 def classic_view(data: ModelData) -> Classic:
@@ -186,19 +203,43 @@ def classic_view(data: ModelData) -> Classic:
     has = liquid_option >= 0
     liquid_cost = np.zeros(n)
     liquid_cost[has] = cool.fixed[liquid_option[has]]
+    power = sites.capacity.astype(float).copy()
+    serving, training = _as_classic(data.serving), _as_classic(data.training)
+    quotas = _quotas(data)
+    if quotas:
+        # the one quota of a cloud facility is its capacity row: P_i = Q, use = units of it
+        quota_of = np.full(n, None, dtype=object)
+        for f, hw, q in quotas:
+            power[f] = q
+            quota_of[f] = hw
+        hardware = np.array(data.hardware_ids, dtype=object)
+        option_hw = np.array([o.cloud_hardware for o in data.training_options], dtype=object)
+        sv, tr = data.serving, data.training
+        s_on = quota_of[sv.site] != None  # noqa: E711 (elementwise)
+        s_hit = s_on & (hardware[sv.option] == quota_of[sv.site])
+        t_on = quota_of[tr.site] != None  # noqa: E711
+        t_hit = t_on & (option_hw[tr.option] == quota_of[tr.site]) if len(tr) else t_on
+        serving = dataclasses.replace(
+            serving,
+            facility_mw=np.where(s_on, np.where(s_hit, sv.units, 0.0), serving.facility_mw),
+        )
+        training = dataclasses.replace(
+            training,
+            facility_mw=np.where(t_on, np.where(t_hit, tr.units, 0.0), training.facility_mw),
+        )
     return Classic(
         source=data,
         sites=Sites(
             fixed_cost=sites.fixed.astype(float),
-            power_mw=sites.capacity.astype(float),
+            power_mw=power,
             racks=sites.racks.astype(float),
             liquid_cost=liquid_cost,
             liquid_allowed=has,
             open_lb=sites.open_lb.astype(float),
             open_ub=sites.open_ub.astype(float),
         ),
-        serving=_as_classic(data.serving),
-        training=_as_classic(data.training),
+        serving=serving,
+        training=training,
         liquid_option=liquid_option,
     )
 

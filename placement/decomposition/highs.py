@@ -138,9 +138,11 @@ class TransportLP:
     Columns: x_p ∈ [0, s̄] for the serving pairs given and, for soft demand, unserved
     z_j ∈ [0, 1]. Rows: Σ_p x_p (+ z_j) = 1 per region; Σ F_p x_p ≤ power left and
     Σ R_p x_p ≤ racks left per site (what training placed there leaves); Σ e_p x_p ≤ carbon
-    left when there is a cap. A closed site has its columns' upper bounds at 0, so
-    consecutive solves differ by a few bounds and the dual simplex restarts from the last
-    basis: a local search evaluates a move in a few pivots.
+    left when there is a cap; Σ_{p ∈ g} x_p ≤ s̄ for each group g of ``share_group`` (the
+    share cap of several facilities or hardware types at one site, for one region). A closed
+    site has its columns' upper bounds at 0, so consecutive solves differ by a few bounds and
+    the dual simplex restarts from the last basis: a local search evaluates a move in a few
+    pivots.
     """
 
     def __init__(
@@ -158,6 +160,7 @@ class TransportLP:
         unserved_cost: np.ndarray | None,
         carbon_cap: float | None,
         seed: int = 0,
+        share_group: np.ndarray | None = None,
     ):
         import highspy
 
@@ -184,6 +187,14 @@ class TransportLP:
             rows.append(np.full(n_pairs, self.carbon_row))
             cols.append(np.arange(n_pairs))
             vals.append(carbon)
+        n_groups = 0
+        if share_group is not None and np.any(share_group >= 0):
+            grouped = np.flatnonzero(share_group >= 0)
+            n_groups = int(share_group.max()) + 1
+            rows.append(n_rows + share_group[grouped])
+            cols.append(grouped)
+            vals.append(np.ones(grouped.size))
+            n_rows += n_groups
         n_cols = n_pairs
         col_cost = [cost]
         self.col_ub = np.full(n_pairs, share_cap)
@@ -208,6 +219,7 @@ class TransportLP:
         lp.col_upper_ = np.concatenate(col_ub)
         upper = np.full(n_rows, np.inf)
         upper[:n_regions] = 1.0
+        upper[n_rows - n_groups :] = share_cap if n_groups else np.inf
         lp.row_lower_ = np.concatenate([np.ones(n_regions), np.full(n_rows - n_regions, -np.inf)])
         lp.row_upper_ = upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise

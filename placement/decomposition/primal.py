@@ -89,6 +89,24 @@ def full_decisions(
     )
 
 
+def share_groups(data: Classic) -> np.ndarray | None:
+    """Per serving pair, its row of the share cap (2c) Σ_{f at site i, h} x_fjh ≤ s̄ (−1 where
+    the pair is alone in its (site, region) and its bound x ≤ s̄ is the row); None when
+    s̄ ≥ 1 (the demand row implies it)."""
+    if data.max_share >= 1.0 or not len(data.serving):
+        return None
+    sv = data.serving
+    key = data.source.sites.site[sv.site] * max(data.n_regions, 1) + sv.other
+    _, group, counts = np.unique(key, return_inverse=True, return_counts=True)
+    shared = counts[group] > 1
+    if not shared.any():
+        return None
+    _, row = np.unique(group[shared], return_inverse=True)
+    out = np.full(len(sv), -1, dtype=np.int64)
+    out[shared] = row
+    return out
+
+
 def objective_of(data: Classic, decisions: Decisions) -> float:
     """The objective recomputed from decisions (the same arithmetic as the result's costs)."""
     return float(summarise(data.source, data.full_decisions(decisions)).costs.total)
@@ -199,6 +217,7 @@ class PrimalSolver:
                 unserved_cost=data.unserved_cost,
                 carbon_cap=data.scenario.rules.carbon_cap_tonnes_per_year,
                 seed=self.seed,
+                share_group=share_groups(data),
             )
         return self._lp
 
@@ -526,8 +545,9 @@ class LocalSearch:
         self.primal = primal
         self.candidates = candidates
         self.must = primal.data.sites.open_lb > 0
-        self.power = primal.data.sites.power_mw
         self.need = capacity_need(primal.data)
+        # a cloud facility without a quota has P = ∞: as good as the whole need
+        self.power = np.minimum(primal.data.sites.power_mw, 2.0 * max(self.need, 1.0))
         self.moves = 0
         self.evaluations = 0
 

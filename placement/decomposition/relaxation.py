@@ -136,10 +136,14 @@ def build_relaxation(data: Classic, *, knapsack: bool = True) -> Relaxation:
     sv, tr, st = data.serving, data.training, data.sites
     n = data.n_sites
     share_cap = float(data.max_share)
-    ratio = np.zeros(n)
+    # ρ_i = min_p R_p / F_p over the site's inference pairs: Σ R_p x_p ≤ R' implies
+    # ρ_i Σ F_p x_p ≤ R', so the racks row bounds the knapsack's capacity validly (exactly
+    # when every pair has the same ratio: one hardware type in one cooling option)
+    ratio = np.full(n, np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_pair = np.where(sv.facility_mw > 0, sv.racks / sv.facility_mw, 0.0)
-    np.maximum.at(ratio, sv.site, per_pair)
+    np.minimum.at(ratio, sv.site, per_pair)
+    ratio[~np.isfinite(ratio)] = 0.0
     needs = np.zeros(n, dtype=bool)
     needs[sv.site[sv.needs_liquid]] = True
     rules = data.scenario.rules
@@ -533,7 +537,8 @@ class _Knapsacks:
         ratio_all = None
         if theta is not None and np.isfinite(theta).any():
             limit = np.where(reorder_all, np.nan, theta)
-            ratio_all = s_red * rel.s_inv_weight  # −inf for weightless pairs
+            with np.errstate(invalid="ignore"):  # 0 · ∞: a weightless pair at c̄ = 0 (no item)
+                ratio_all = s_red * rel.s_inv_weight  # −inf for weightless pairs
             beyond = ratio_all > limit[rel.s_site]  # NaN limit: nothing is beyond
             cand = np.flatnonzero(negative & ~beyond)
             kept = _sum_by(rel.s_site[cand], rel.s_weight[cand], rel.n_sites)
@@ -846,18 +851,20 @@ def forced_selection_values(
     """
     if rel.max_sites is not None or rel.demand_floor <= 0:
         return None
+    # P_i ↦ min(P_i, D) leaves the 0-1 row Σ P_i y_i ≥ D as it is (a cloud facility: P = ∞)
+    power = np.minimum(rel.power, rel.demand_floor)
     forced = fix.open_lo
     free = fix.open_hi & ~forced
     ok = free & np.isfinite(open_value)
     neg = ok & (open_value < 0)
     y0 = forced | neg
     base = float(open_value[y0].sum())
-    need = rel.demand_floor - float(rel.power[y0].sum())
+    need = rel.demand_floor - float(power[y0].sum())
     items = np.flatnonzero(ok & ~neg)
     n = rel.n_sites
     if_open = np.full(n, np.inf)
     if_closed = np.full(n, base)
-    top = max(need, need + float(rel.power[neg].max(initial=0.0)))
+    top = max(need, need + float(power[neg].max(initial=0.0)))
     if top <= 0:
         if_open[items] = base + open_value[items]
         if_open[neg] = base
@@ -866,7 +873,7 @@ def forced_selection_values(
         return None
     delta = top / units
     cost = open_value[items]
-    weight = np.ceil(rel.power[items] / delta + 1e-9).astype(np.int64)
+    weight = np.ceil(power[items] / delta + 1e-9).astype(np.int64)
     size = units + 1
 
     def target(amount: np.ndarray | float) -> np.ndarray:
@@ -896,7 +903,7 @@ def forced_selection_values(
             closed = np.full(m, np.inf)
         else:
             closed = np.min(before[:, : t_need + 1] + after[:, t_need::-1], axis=1)
-        t_open = target(np.maximum(need - rel.power[items], 0.0))
+        t_open = target(np.maximum(need - power[items], 0.0))
         opened = np.empty(m)
         for k in range(m):
             t = int(t_open[k])
@@ -907,7 +914,7 @@ def forced_selection_values(
     chosen = base + (full[t_need] if t_need < size else np.inf)  # Y*, on this grid
     if_closed[~ok] = chosen  # sites that cannot open (or are fixed) change nothing
     if_open[neg] = chosen
-    t_neg = target(need + rel.power[neg])
+    t_neg = target(need + power[neg])
     reach = np.where(t_neg < size, full[np.minimum(t_neg, size - 1)], np.inf)
     if_closed[neg] = base - open_value[neg] + reach
     return if_open, if_closed
@@ -930,6 +937,7 @@ def covering_knapsack(
     """
     if need <= 0:
         return 0.0, np.zeros(cost.size, dtype=bool)
+    weight = np.minimum(weight, need)  # an item that covers the need alone (cloud: inf) still does
     # a greedy cover (by cost per weight) costs at least the optimum: items dearer than it
     # cannot be in an optimal cover, for the true row or the rounded one
     by_ratio = np.argsort(cost / np.maximum(weight, 1e-300), kind="stable")
