@@ -67,6 +67,27 @@ def menus(seed: int, share: float = 1.0, *, quota: bool = True) -> pl.Scenario:
     return pl.Scenario.from_dict(d)
 
 
+def rich_menus(seed: int, share: float = 1.0) -> pl.Scenario:
+    """:func:`menus` with a quota on both hardware types in the cloud (one is the capacity
+    row, the other only the heuristics hold) and a second liquid technology (immersion), so
+    a dense cluster can sit in either of two cooling options with a fixed cost."""
+    d = menus(seed, share).model_dump(mode="json", exclude_none=True)
+    rng = np.random.default_rng(seed + 11)
+    d["sites"][-1]["cloud"]["quota_units"]["asic"] = float(rng.uniform(20, 120))
+    d["cooling_technologies"].append(
+        {
+            "id": "immersion",
+            "liquid": True,
+            "min_rack_density_kw": 45.0,
+            "max_rack_density_kw": 250.0,
+            "pue_base": 1.03,
+            "fixed_capital_usd": float(rng.uniform(5e6, 3e7)),
+            "capital_usd_per_mw": float(rng.uniform(0.0, 2e5)),
+        }
+    )
+    return pl.Scenario.from_dict(d)
+
+
 def used(result: pl.PlacementResult, scn: pl.Scenario) -> set[str]:
     """The menu entries an answer uses."""
     out = {f"{s.site}/{f}" for s in result.sites for f in s.financing}
@@ -103,19 +124,51 @@ def test_menus_match_the_plain_milp(share):
     assert {"option:dense", "option:air", "quota binds"} <= seen
 
 
+@pytest.mark.parametrize("share", [1.0, 0.6])
+def test_two_quotas_and_two_liquid_technologies_match_the_plain_milp(share):
+    """Both cloud quotas bind somewhere, and both liquid technologies are installed somewhere
+    (each paid once per facility however many clusters sit in it)."""
+    seen: set[str] = set()
+    for seed in SEEDS:
+        scn = rich_menus(seed, share)
+        assert unsupported_features(build_model_data(scn)) == []
+        reference = milp(scn)
+        result = decompose(scn)
+        assert_consistent(result, reference)
+        quota = scn.sites[-1].cloud.quota_units
+        for hw in ("gpu", "asic"):
+            units = sum(
+                a.units for a in result.serving if a.financing == "cloud" and a.hardware == hw
+            )
+            if units >= quota[hw] * (1 - 1e-6):
+                seen.add(f"quota {hw}")
+        seen |= {t.cooling for t in result.training_choices.values()}
+    assert {"quota gpu", "quota asic", "dlc", "immersion"} <= seen
+
+
+def test_the_bundled_small_us_menus_match_the_plain_milp():
+    """us_small: leases, four cloud regions with two quotas each, three hardware types,
+    three ways per cluster, three cooling technologies with a fixed cost per site."""
+    scn = pl.datasets.us_small()
+    assert unsupported_features(build_model_data(scn)) == []
+    assert_consistent(decompose(scn), milp(scn))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("share", [1.0, 0.6])
 @pytest.mark.parametrize("seed", range(6, 16))
 def test_menus_match_the_plain_milp_more_seeds(seed, share):
-    scn = menus(seed, share)
-    assert_consistent(decompose(scn), milp(scn))
+    for scn in (menus(seed, share), rich_menus(seed, share)):
+        assert_consistent(decompose(scn), milp(scn))
 
 
+@pytest.mark.parametrize("make", [menus, rich_menus])
 @pytest.mark.parametrize("seed", [0, 3])
-def test_lagrangian_bound_on_menus_is_valid_for_any_multipliers(seed):
+def test_lagrangian_bound_on_menus_is_valid_for_any_multipliers(seed, make):
     """L(λ) ≤ the optimum for random multipliers around the initial ones (several facilities
-    per site, a quota as capacity row, two hardware types, two options per cluster)."""
-    scn = menus(seed, 0.6)
+    per site, a quota as capacity row, two hardware types, two options per cluster, two
+    liquid technologies)."""
+    scn = make(seed, 0.6)
     optimum = milp(scn).objective
     view = classic_view(build_model_data(scn))
     rel = build_relaxation(view)

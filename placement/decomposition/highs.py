@@ -139,7 +139,8 @@ class TransportLP:
     z_j ∈ [0, 1]. Rows: Σ_p x_p (+ z_j) = 1 per region; Σ F_p x_p ≤ power left and
     Σ R_p x_p ≤ racks left per site (what training placed there leaves); Σ e_p x_p ≤ carbon
     left when there is a cap; Σ_{p ∈ g} x_p ≤ s̄ for each group g of ``share_group`` (the
-    share cap of several facilities or hardware types at one site, for one region). A closed
+    share cap of several facilities or hardware types at one site, for one region);
+    Σ units_p x_p ≤ quota left for each cloud quota row of ``quota``. A closed
     site has its columns' upper bounds at 0, so consecutive solves differ by a few bounds and
     the dual simplex restarts from the last basis: a local search evaluates a move in a few
     pivots.
@@ -161,6 +162,7 @@ class TransportLP:
         carbon_cap: float | None,
         seed: int = 0,
         share_group: np.ndarray | None = None,
+        quota: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ):
         import highspy
 
@@ -187,7 +189,7 @@ class TransportLP:
             rows.append(np.full(n_pairs, self.carbon_row))
             cols.append(np.arange(n_pairs))
             vals.append(carbon)
-        n_groups = 0
+        n_groups, share_start = 0, n_rows
         if share_group is not None and np.any(share_group >= 0):
             grouped = np.flatnonzero(share_group >= 0)
             n_groups = int(share_group.max()) + 1
@@ -195,6 +197,15 @@ class TransportLP:
             cols.append(grouped)
             vals.append(np.ones(grouped.size))
             n_rows += n_groups
+        self.quota_row = np.empty(0, dtype=np.int64)
+        if quota is not None:  # (row per pair or −1, units per pair, Q per row)
+            row, units, rhs = quota
+            inside = np.flatnonzero(row >= 0)
+            self.quota_row = n_rows + np.arange(rhs.size)
+            rows.append(n_rows + row[inside])
+            cols.append(inside)
+            vals.append(units[inside])
+            n_rows += rhs.size
         n_cols = n_pairs
         col_cost = [cost]
         self.col_ub = np.full(n_pairs, share_cap)
@@ -219,7 +230,9 @@ class TransportLP:
         lp.col_upper_ = np.concatenate(col_ub)
         upper = np.full(n_rows, np.inf)
         upper[:n_regions] = 1.0
-        upper[n_rows - n_groups :] = share_cap if n_groups else np.inf
+        upper[share_start : share_start + n_groups] = share_cap
+        if quota is not None:
+            upper[self.quota_row] = quota[2]
         lp.row_lower_ = np.concatenate([np.ones(n_regions), np.full(n_rows - n_regions, -np.inf)])
         lp.row_upper_ = upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -250,8 +263,11 @@ class TransportLP:
         racks_left: np.ndarray,
         carbon_left: float | None = None,
         deadline: float | None = None,
+        *,
+        quota_left: np.ndarray | None = None,
     ) -> float:
-        """Optimal inference cost with exactly ``open_sites`` usable (inf if infeasible)."""
+        """Optimal inference cost with exactly ``open_sites`` usable (inf if infeasible);
+        ``quota_left``: the right-hand sides of the cloud quota rows (what training leaves)."""
         changed = np.flatnonzero(open_sites[self.sites] != self._open[self.sites])
         if changed.size:
             cols = np.concatenate([self._cols_of_site[k] for k in changed]).astype(np.int32)
@@ -263,6 +279,8 @@ class TransportLP:
         upper[self.rack_row[self.sites]] = racks_left[self.sites]
         if self.carbon_row >= 0 and carbon_left is not None:
             upper[self.carbon_row] = carbon_left
+        if quota_left is not None and self.quota_row.size:
+            upper[self.quota_row] = quota_left
         moved = np.flatnonzero(upper != self._row_upper)
         if moved.size:
             lower = np.where(moved < self.n_regions, 1.0, -np.inf)

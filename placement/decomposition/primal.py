@@ -186,6 +186,8 @@ class PrimalSolver:
         cap_r = data.sites.racks * (1 + CAPACITY_TOLERANCE)
         if np.any(power > cap_p) or np.any(racks > cap_r):
             return None
+        if not self._quotas_hold(pairs, 1.0, data.quota_rhs):
+            return None
         serve = np.zeros(len(sv))
         serve[pairs] = 1.0
         used = np.zeros(n, dtype=bool)
@@ -199,6 +201,30 @@ class PrimalSolver:
             unserved=unserved.astype(float),
         )
         return Candidate(decisions, objective_of(data, decisions))
+
+    def _quotas_hold(self, pairs: np.ndarray, share: float, left: np.ndarray) -> bool:
+        """Whether serving ``pairs`` at ``share`` keeps every cloud quota row within ``left``
+        (Σ units_p x_p ≤ Q_r minus what training uses)."""
+        data = self.data
+        if not data.quota_rhs.size:
+            return True
+        row = data.serve_quota[pairs]
+        inside = row >= 0
+        units = np.bincount(
+            row[inside], data.serving.units[pairs[inside]] * share, minlength=data.quota_rhs.size
+        )
+        return bool(np.all(units <= left + CAPACITY_TOLERANCE * np.maximum(left, 1.0)))
+
+    def quota_left(self, train: np.ndarray) -> np.ndarray:
+        """Q_r minus the units the chosen training pairs take from each cloud quota row."""
+        data = self.data
+        if not data.quota_rhs.size:
+            return data.quota_rhs
+        row = data.train_quota[train]
+        units = data.training.units[train]
+        inside = row >= 0
+        used = np.bincount(row[inside], units[inside], minlength=data.quota_rhs.size)
+        return data.quota_rhs - used
 
     # ------------------------------------------------------------------ warm LP path
     def _transport(self) -> highs.TransportLP:
@@ -218,6 +244,7 @@ class PrimalSolver:
                 carbon_cap=data.scenario.rules.carbon_cap_tonnes_per_year,
                 seed=self.seed,
                 share_group=share_groups(data),
+                quota=(data.serve_quota, sv.units, data.quota_rhs) if data.quota_rhs.size else None,
             )
         return self._lp
 
@@ -237,6 +264,8 @@ class PrimalSolver:
             return np.zeros(0, dtype=bool), open_sites
         power = data.sites.power_mw.copy()
         racks = data.sites.racks.copy()
+        quota = data.quota_rhs.copy()
+        quota_row = data.train_quota if data.quota_rhs.size else np.full(len(tr), -1)
         allowed = data.sites.open_ub > 0
         chosen = np.zeros(len(tr), dtype=bool)
         size = np.zeros(data.n_clusters)
@@ -246,6 +275,9 @@ class PrimalSolver:
             fits = (tr.facility_mw[pairs] <= power[tr.site[pairs]] * (1 + 1e-12)) & (
                 tr.racks[pairs] <= racks[tr.site[pairs]]
             )
+            row = quota_row[pairs]
+            left = quota[np.maximum(row, 0)] if quota.size else np.zeros(pairs.size)
+            fits &= (row < 0) | (tr.units[pairs] <= left * (1 + 1e-12))
             pairs = pairs[fits]
             if not pairs.size:
                 return None
@@ -259,6 +291,8 @@ class PrimalSolver:
             open_sites[tr.site[q]] = True
             power[tr.site[q]] -= tr.facility_mw[q]
             racks[tr.site[q]] -= tr.racks[q]
+            if quota_row[q] >= 0:
+                quota[quota_row[q]] -= tr.units[q]
         return chosen, open_sites
 
     def lp_cost(
@@ -289,13 +323,21 @@ class PrimalSolver:
         limit = data.scenario.rules.max_sites
         if limit is not None and int(open_sites.sum()) > limit:
             return math.inf
+        quota = self.quota_left(train)
+        if np.any(quota < -CAPACITY_TOLERANCE * np.maximum(data.quota_rhs, 1.0)):
+            return math.inf
         value = math.inf
         if self.greedy_applies:
-            value = self._greedy(open_sites, power, racks)
+            value = self._greedy(open_sites, power, racks, quota)
         if not math.isfinite(value):
             lp = self._transport()
             value = lp.solve(
-                open_sites, np.maximum(power, 0), np.maximum(racks, 0), carbon, deadline
+                open_sites,
+                np.maximum(power, 0),
+                np.maximum(racks, 0),
+                carbon,
+                deadline,
+                quota_left=np.maximum(quota, 0),
             )
             self.lp_status = lp.last_status
             self._last = None
@@ -304,9 +346,16 @@ class PrimalSolver:
             value
             + float(st.fixed_cost[open_sites].sum() + st.liquid_cost[liquid].sum())
             + float(tr.cost[train].sum())
+            + data.training_install_cost(train)
         )
 
-    def _greedy(self, open_sites: np.ndarray, power: np.ndarray, racks: np.ndarray) -> float:
+    def _greedy(
+        self,
+        open_sites: np.ndarray,
+        power: np.ndarray,
+        racks: np.ndarray,
+        quota: np.ndarray | None = None,
+    ) -> float:
         """Each region whole at its cheapest open pair (or unserved when cheaper); its cost
         if that fits every site's power and racks left — then it is the LP's optimum — else
         inf. Pairs are stored region by region, so the minima are segment reductions."""
@@ -331,6 +380,8 @@ class PrimalSolver:
         space = np.bincount(sv.site[pairs], sv.racks[pairs], minlength=n)
         tol = CAPACITY_TOLERANCE * np.maximum(data.sites.power_mw, 1.0)
         if np.any(load > power + tol) or np.any(space > racks + tol):
+            return math.inf
+        if quota is not None and not self._quotas_hold(pairs, 1.0, quota):
             return math.inf
         serve = np.zeros(len(sv))
         serve[pairs] = 1.0
@@ -503,6 +554,8 @@ def _start_vector(
     has = data.liquid_option >= 0
     column = cols.install[data.liquid_option[has]]
     x[column[column >= 0]] = d.liquid[has][column >= 0].astype(float)
+    column = cols.install[data.training_installs(d.train)]
+    x[column[column >= 0]] = 1.0
     x[cols.train] = d.train[train_idx].astype(float)
     x[cols.serve] = d.serve[serve_idx]
     if cols.unserved is not None:

@@ -1,39 +1,54 @@
 """The Lagrangian relaxation of the strong placement MILP, evaluated exactly with numpy.
 
-Notation as in :mod:`placement.formulations.strong`: sites i, regions j, clusters k; serving
-pairs p = (i, j) with share x_p ∈ [0, s̄], facility MW F_p per unit share and cost c_p;
-training pairs q = (i, k) with t_q ∈ {0,1}, facility MW F_q, racks R_q, cost c_q.
+Notation as in :mod:`placement.formulations.strong`: "sites" i are *facilities* (a site in
+one financing mode: build, lease or cloud), regions j, clusters k; serving pairs
+p = (i, j, h) (h the inference hardware) with share x_p ∈ [0, s̄], use F_p of the facility's
+capacity row per unit share (build: facility MW, lease: IT MW, cloud: the units of the
+instance type under the facility's quota, see :mod:`placement.decomposition.classic`) and
+cost c_p; training pairs q = (i, k, o) (o one of the cluster's ways to be built) with
+t_q ∈ {0,1}, use F_q, racks R_q, cost c_q.
 
 Dualised rows (multipliers in one flat vector ``lam``):
 
-* demand       Σ_i x_ij + z_j = 1                      u_j free
-* training     Σ_i t_ik = 1                            v_k free
+* demand       Σ_{i,h} x_ijh + z_j = 1                  u_j free
+* training     Σ_{i,o} t_iko = 1                        v_k free
 * carbon cap   Σ_p e_p x_p / C + Σ_q e_q t_q / C ≤ 1     μ ≥ 0  (row scaled by the cap C)
 * training sites  Σ_i τ_i ≤ T                          η ≥ 0
 
-Everything else is kept, so the relaxation separates into one problem per site plus a small
-selection problem over the sites. With reduced costs c̄_p = c_p + μ e_p / C − u_j and
-c̄_q = c_q + μ e_q / C − v_k, the value of *opening* site i is
+Dropped rows (each dropped row only enlarges the feasible set, so L stays a lower bound; every
+solution the heuristics return holds them): the share cap of a site's facilities together,
+Σ_{i at site, h} x_ijh ≤ s̄ (each pair keeps x_p ≤ s̄), and a cloud facility's quotas beyond
+the one that is its capacity row.
+
+Everything else is kept, so the relaxation separates into one problem per facility plus a
+small selection problem over the facilities. With reduced costs c̄_p = c_p + μ e_p / C − u_j
+and c̄_q = c_q + μ e_q / C − v_k, the value of *opening* facility i is
 
     O_i = f_i + min( A_i , B_i + η )
     A_i = min over liquid l ∈ {0,1}:  g_i·l + K_i(cap0_i)             (no training at i)
-    B_i = min over non-empty training sets S and l: g_i·l + Σ_{q∈S} c̄_q + K_i(cap_i(S))
+    B_i = min over non-empty training sets S and l: g_i·l + Σ_{q∈S} c̄_q + G_i(S)
+          + K_i(cap_i(S))
 
 where K_i(cap) = min { Σ_p c̄_p x_p : Σ_p F_p x_p ≤ cap, 0 ≤ x_p ≤ s̄ } is a continuous
 knapsack (greedy by ratio c̄_p / F_p, exact), cap_i(S) = min(P_i − F_S, (R_i − R_S)/ρ_i) the
-power left for inference (ρ_i: racks per facility MW of inference, the same for every
-inference pair at a site, so power and racks collapse into one capacity), liquid is needed by
-the pairs that need it (inference at i needs it when the site's air limit is below the
-inference density), and only sets S of pairs with c̄_q < 0 can be optimal. They are enumerated
-(at most ``MAX_ENUMERATED`` per site); beyond that a site's B_i is replaced by a lower bound
-(every candidate taken, their capacity use ignored) and the bound stays valid.
+capacity left for inference with ρ_i = min_p R_p / F_p over the facility's inference pairs
+(Σ R_p x_p ≤ R' implies ρ_i Σ F_p x_p ≤ R', so power and racks collapse into one capacity
+validly, and exactly when one hardware type in one cooling option serves there), liquid
+(the facility's one cooling option with a fixed cost g_i) is needed by the pairs that need it,
+G_i(S) = Σ G_s over the cooling options with a fixed cost that the pairs of S need at a
+facility offering several (each paid once), and only sets S of pairs with c̄_q < 0 can be
+optimal. They are enumerated (at most ``MAX_ENUMERATED`` per facility); beyond that a
+facility's B_i is replaced by a lower bound (every candidate taken, their capacity use and
+their options' G_s ignored) and the bound stays valid.
 
 The site selection minimises Σ_i O_i y_i over y ∈ {0,1} with the node's fixings, at most
 ``max_sites`` open (by sorting), and — when demand is hard and there is no site limit —
-Beasley's aggregate capacity row Σ_i P_i y_i ≥ D, where D = Σ_j min_p F_p + Σ_k min_q F_q is
-the facility MW any solution needs. That row makes the selection a covering 0-1 knapsack; it is
-solved by dynamic programming on weights rounded *up* to a grid, a relaxation of it, so the
-value stays a lower bound. The Lagrangian value is
+Beasley's aggregate capacity row Σ_i min(P_i, D) y_i ≥ D, where D = Σ_j min_p F_p +
+Σ_k min_q F_q is the capacity any solution needs (Σ_i P_i y_i ≥ Σ_p F_p x_p ≥ D, whatever
+each facility's unit; min(P_i, D) keeps the 0-1 row as it is and a cloud facility's P_i = ∞
+out of the arithmetic). That row makes the selection a covering 0-1 knapsack; it is solved by
+dynamic programming on weights rounded *up* to a grid, a relaxation of it, so the value stays
+a lower bound. The Lagrangian value is
 
     L(lam) = Σ_j u_j + Σ_k v_k − μ − η T + Σ_j min(0, U_j − u_j) + Σ_i O_i y_i
 
@@ -98,6 +113,10 @@ class Relaxation:
     carbon_cap: float | None
     demand_floor: float  # D of the aggregate capacity row (0: not used)
     max_objective: float  # no feasible solution costs more (a bound above means infeasible)
+    # facilities with several cooling options with a fixed cost: per training pair the bit
+    # of the option it needs (−1: none), per facility and bit that option's fixed cost G_s
+    t_install_bit: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    install_cost: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     # ------------------------------------------------------------------ layout of lam
     @property
@@ -164,6 +183,8 @@ def build_relaxation(data: Classic, *, knapsack: bool = True) -> Relaxation:
         train_max = np.zeros(data.n_clusters)
         np.maximum.at(train_max, tr.other, np.maximum(tr.cost, 0.0))
         ceiling += float(train_max.sum())
+    bit, install_cost = _install_bits(data)
+    ceiling += float(np.maximum(install_cost, 0.0).sum())
     return Relaxation(
         n_sites=n,
         n_regions=data.n_regions,
@@ -199,7 +220,29 @@ def build_relaxation(data: Classic, *, knapsack: bool = True) -> Relaxation:
         carbon_cap=rules.carbon_cap_tonnes_per_year,
         demand_floor=floor,
         max_objective=ceiling * (1 + 1e-9) + 1.0,
+        t_install_bit=bit,
+        install_cost=install_cost,
     )
+
+
+def _install_bits(data: Classic) -> tuple[np.ndarray, np.ndarray]:
+    """Per training pair the local bit b of the cooling option it needs installed at a
+    facility with several (−1: none), and the (facility, bit) table of their fixed costs."""
+    need = data.train_install
+    n = data.n_sites
+    if not need.size or not np.any(need >= 0):
+        return np.full(len(data.training), -1, dtype=np.int64), np.zeros((n, 0))
+    options = np.unique(need[need >= 0])
+    facility = data.source.cooling.facility[options]
+    # options are numbered facility by facility: the bit is the rank within the facility
+    first = np.searchsorted(facility, facility, side="left")
+    rank = np.arange(options.size) - first
+    table = np.zeros((n, int(rank.max()) + 1))
+    table[facility, rank] = data.source.cooling.fixed[options]
+    bit = np.full(need.size, -1, dtype=np.int64)
+    has = need >= 0
+    bit[has] = rank[np.searchsorted(options, need[has])]
+    return bit, table
 
 
 def restrict_serving(rel: Relaxation, keep: np.ndarray) -> Relaxation:
@@ -709,6 +752,11 @@ def _training_configs(
     f_cost = _sum_by(rel.t_site[forced_idx], t_red[forced_idx], n)
     f_liquid = np.zeros(n, dtype=bool)
     f_liquid[rel.t_site[forced_idx[rel.t_needs_liquid[forced_idx]]]] = True
+    installs = rel.install_cost.shape[1] > 0
+    f_bits = np.zeros(n, dtype=np.int64)
+    if installs:
+        fb = forced_idx[rel.t_install_bit[forced_idx] >= 0]
+        np.bitwise_or.at(f_bits, rel.t_site[fb], np.left_shift(1, rel.t_install_bit[fb]))
     has_forced = np.zeros(n, dtype=bool)
     has_forced[rel.t_site[forced_idx]] = True
 
@@ -729,6 +777,7 @@ def _training_configs(
     racks = f_racks[combo_site].copy()
     cost = f_cost[combo_site].copy()
     needs = f_liquid[combo_site].copy()
+    bits = f_bits[combo_site].copy()
     for b in range(int(m.max(initial=0))):
         member = ((combo_mask >> b) & 1).astype(bool) & (b < count[combo_site])
         q = cand[np.where(member, first[combo_site] + b, 0)] if cand.size else np.zeros(0, int)
@@ -736,6 +785,11 @@ def _training_configs(
         racks += np.where(member, rel.t_racks[q], 0.0)
         cost += np.where(member, t_red[q], 0.0)
         needs |= member & rel.t_needs_liquid[q]
+        if installs:
+            own = member & (rel.t_install_bit[q] >= 0)
+            bits |= np.where(own, np.left_shift(1, np.maximum(rel.t_install_bit[q], 0)), 0)
+    for b in range(rel.install_cost.shape[1]):  # each option in use paid once: Σ_s∈S G_s
+        cost += np.where((bits >> b) & 1, rel.install_cost[combo_site, b], 0.0)
     nonempty = (combo_mask > 0) | has_forced[combo_site]
     cap = _capacity(rel, combo_site, power, racks)
     serve = knap.value(combo_site, cap)
@@ -759,6 +813,8 @@ def _training_configs(
     # ---- relaxed sites: all candidates taken, their power/racks ignored, liquid optional
     if relaxed.size:
         all_cost = _sum_by(c_site, t_red[cand], n)[relaxed] + f_cost[relaxed]
+        for b in range(rel.install_cost.shape[1]):  # the forced pairs' options (G ≥ 0)
+            all_cost += np.where((f_bits[relaxed] >> b) & 1, rel.install_cost[relaxed, b], 0.0)
         cap = _capacity(rel, relaxed, np.zeros(relaxed.size), np.zeros(relaxed.size))
         serve = knap.value(relaxed, cap)
         value, liquid = _liquid_choice(
@@ -873,13 +929,13 @@ def forced_selection_values(
         return None
     delta = top / units
     cost = open_value[items]
-    weight = np.ceil(power[items] / delta + 1e-9).astype(np.int64)
+    # (weights and targets beyond the grid are capped: a tiny need makes δ tiny)
+    weight = np.minimum(np.ceil(power[items] / delta + 1e-9), units + 1).astype(np.int64)
     size = units + 1
 
     def target(amount: np.ndarray | float) -> np.ndarray:
-        return np.maximum(np.ceil(np.asarray(amount, dtype=float) / delta - 1e-9), 0).astype(
-            np.int64
-        )
+        grid = np.ceil(np.asarray(amount, dtype=float) / delta - 1e-9)
+        return np.clip(grid, 0, units + 1).astype(np.int64)
 
     def tables(order: np.ndarray) -> np.ndarray:
         """Row k: the cheapest cover of each grid level by the first k items of ``order``."""
