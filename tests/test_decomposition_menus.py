@@ -284,3 +284,22 @@ def test_racks_bound_inference_of_two_hardware_types_by_the_smaller_ratio():
     assert {(a.site, a.hardware) for a in result.serving} == {("a", "gpu")}
     root = solve_decomposition(data, gap=1e-9).stats["root_bound"]
     assert reference.objective * (1 - 1e-3) <= root <= reference.objective * (1 + 1e-9)
+
+
+def test_auto_keeps_menu_models_on_the_milp(monkeypatch):
+    """The measurements (benchmarks/RESULTS.md) favour the MILP on menu models: ``auto`` keeps
+    them there even where it takes the decomposition for a classic model of the same size;
+    asked for, the decomposition solves them."""
+    from placement.datasets.synthetic import random_ai_scenario
+    from placement.solving import decomposed
+
+    monkeypatch.setattr(decomposed, "AUTO_MIN_SITES", 2)
+    monkeypatch.setattr(decomposed, "AUTO_MIN_PAIRS", 10)
+    classic = build_model_data(random_ai_scenario(7, 30, 2, seed=0))
+    menu = build_model_data(menus(0))
+    auto, wanted = pl.SolveOptions(), pl.SolveOptions(method="decomposition")
+    assert decomposed.choose(classic, auto, customised=False).method == "decomposition"
+    assert decomposed.choose(menu, auto, customised=False) == decomposed.Choice("milp", "")
+    assert decomposed.choose(menu, wanted, customised=False) == decomposed.Choice(
+        "decomposition", ""
+    )
