@@ -38,8 +38,11 @@ validly, and exactly when one hardware type in one cooling option serves there),
 G_i(S) = Σ G_s over the cooling options with a fixed cost that the pairs of S need at a
 facility offering several (each paid once), and only sets S of pairs with c̄_q < 0 can be
 optimal. They are enumerated (at most ``MAX_ENUMERATED`` per facility); beyond that a
-facility's B_i is replaced by a lower bound (every candidate taken, their capacity use and
-their options' G_s ignored) and the bound stays valid.
+facility's B_i is replaced by a lower bound (of each cluster its best candidate taken, their
+capacity use and their options' G_s ignored) and the bound stays valid. A set S holds at
+most one pair of each cluster (Σ_{q of k at i} t_q ≤ 1, implied by the assignment row and
+kept in the subproblem: a cluster's ways to be built and cooling options at one facility are
+alternatives).
 
 The site selection minimises Σ_i O_i y_i over y ∈ {0,1} with the node's fixings, at most
 ``max_sites`` open (by sorting), and — when demand is hard and there is no site limit —
@@ -778,9 +781,18 @@ def _training_configs(
     cost = f_cost[combo_site].copy()
     needs = f_liquid[combo_site].copy()
     bits = f_bits[combo_site].copy()
+    # at most one pair of a cluster per facility (implied by Σ t = 1, kept in the subproblem:
+    # a cluster's options or cooling choices at one facility are alternatives, not a set)
+    one_each = rel.n_clusters <= 62
+    placed = np.zeros(combo_site.size, dtype=np.int64)
+    twice = np.zeros(combo_site.size, dtype=bool)
     for b in range(int(m.max(initial=0))):
         member = ((combo_mask >> b) & 1).astype(bool) & (b < count[combo_site])
         q = cand[np.where(member, first[combo_site] + b, 0)] if cand.size else np.zeros(0, int)
+        if one_each:
+            flag = np.where(member, np.left_shift(1, rel.t_cluster[q]), 0)
+            twice |= (placed & flag) != 0
+            placed |= flag
         power += np.where(member, rel.t_power[q], 0.0)
         racks += np.where(member, rel.t_racks[q], 0.0)
         cost += np.where(member, t_red[q], 0.0)
@@ -790,7 +802,7 @@ def _training_configs(
             bits |= np.where(own, np.left_shift(1, np.maximum(rel.t_install_bit[q], 0)), 0)
     for b in range(rel.install_cost.shape[1]):  # each option in use paid once: Σ_s∈S G_s
         cost += np.where((bits >> b) & 1, rel.install_cost[combo_site, b], 0.0)
-    nonempty = (combo_mask > 0) | has_forced[combo_site]
+    nonempty = ((combo_mask > 0) | has_forced[combo_site]) & ~twice
     cap = _capacity(rel, combo_site, power, racks)
     serve = knap.value(combo_site, cap)
     value, liquid = _liquid_choice(rel, fix, combo_site, cost, needs, serve)
@@ -812,7 +824,11 @@ def _training_configs(
 
     # ---- relaxed sites: all candidates taken, their power/racks ignored, liquid optional
     if relaxed.size:
-        all_cost = _sum_by(c_site, t_red[cand], n)[relaxed] + f_cost[relaxed]
+        # every candidate taken, but of each cluster only its best at the facility
+        key = c_site * max(rel.n_clusters, 1) + rel.t_cluster[cand]
+        best_of = np.full(n * max(rel.n_clusters, 1), 0.0)
+        np.minimum.at(best_of, key, t_red[cand])
+        all_cost = best_of.reshape(n, -1).sum(axis=1)[relaxed] + f_cost[relaxed]
         for b in range(rel.install_cost.shape[1]):  # the forced pairs' options (G ≥ 0)
             all_cost += np.where((f_bits[relaxed] >> b) & 1, rel.install_cost[relaxed, b], 0.0)
         cap = _capacity(rel, relaxed, np.zeros(relaxed.size), np.zeros(relaxed.size))
