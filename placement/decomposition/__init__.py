@@ -5,8 +5,8 @@ MILP cannot finish (large facility-location structure). It covers the strong for
 (:mod:`placement.decomposition.classic`: training clusters with their ways to be built and
 their cooling, power, racks, unserved demand, the share cap, site limits, the carbon cap,
 existing/forbidden sites, build, lease and cloud facilities with their quotas, several
-inference hardware types); ``unsupported_features(data)`` lists what it does not (inference
-split over several cooling options, single sourcing, a capital budget, the add-ons) so the
+inference hardware types, a capital budget); ``unsupported_features(data)`` lists what it
+does not (inference split over several cooling options, single sourcing, the add-ons) so the
 caller solves the MILP and says why. A layer
 between the formulations (it builds restricted MILPs) and :mod:`placement.solving`; its own
 HiGHS calls (warm transport LPs, restricted MILPs) live in

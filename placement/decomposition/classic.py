@@ -8,7 +8,7 @@ facilities = 1); cooling options with a fixed cost (one per facility: the ``liqu
 decision, which training pairs or inference may need; several: training pairs need them,
 each paid once when in use, inference none of them); cloud quotas. :func:`unsupported` names
 what a model has beyond that (inference split over several cooling options, inference in an
-option with a fixed cost at a facility with several, a capital budget; the add-ons: N-1
+option with a fixed cost at a facility with several; the add-ons: N-1
 resilience, soft rules, split training); the caller then solves the MILP and says why.
 
 :class:`Classic` renames the model's arrays to the quantities of the relaxation: per facility
@@ -165,9 +165,9 @@ def unsupported(data: ModelData, formulation: str = "strong") -> list[str]:
     The relaxation covers the strong formulation's rows: training clusters (any number of
     options) and their cooling options, power, racks, unserved demand, the share cap, maximum
     sites and training sites, the carbon cap, existing/forbidden sites, build, lease and
-    cloud facilities (several at one site), several inference hardware types and cloud
-    quotas. ``weak`` has the same feasible set and optimum; single sourcing does not (binary
-    shares).
+    cloud facilities (several at one site), several inference hardware types, cloud
+    quotas and a capital budget. ``weak`` has the same feasible set and optimum; single
+    sourcing does not (binary shares).
     """
     missing = []
     if formulation == "single_source":
@@ -178,8 +178,6 @@ def unsupported(data: ModelData, formulation: str = "strong") -> list[str]:
     if len(data.split):
         missing.append("inference split over several cooling options (decision menus)")
     rules = data.scenario.rules
-    if rules.capital_budget_usd_per_year is not None:
-        missing.append("a capital budget")
     if rules.resilience is not None:
         missing.append("N-1 resilience (spare capacity for the loss of a site)")
     if rules.soft is not None:

@@ -140,7 +140,8 @@ class TransportLP:
     Σ R_p x_p ≤ racks left per site (what training placed there leaves); Σ e_p x_p ≤ carbon
     left when there is a cap; Σ_{p ∈ g} x_p ≤ s̄ for each group g of ``share_group`` (the
     share cap of several facilities or hardware types at one site, for one region);
-    Σ units_p x_p ≤ quota left for each cloud quota row of ``quota``. A closed
+    Σ units_p x_p ≤ quota left for each cloud quota row of ``quota``; Σ capital_p x_p ≤
+    the capital budget left (``capital_cap``, what facilities and training leave). A closed
     site has its columns' upper bounds at 0, so consecutive solves differ by a few bounds and
     the dual simplex restarts from the last basis: a local search evaluates a move in a few
     pivots.
@@ -163,6 +164,8 @@ class TransportLP:
         seed: int = 0,
         share_group: np.ndarray | None = None,
         quota: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        capital: np.ndarray | None = None,
+        capital_cap: float | None = None,
     ):
         import highspy
 
@@ -206,6 +209,13 @@ class TransportLP:
             cols.append(inside)
             vals.append(units[inside])
             n_rows += rhs.size
+        self.capital_row = -1
+        if capital_cap is not None and capital is not None:
+            self.capital_row = n_rows
+            n_rows += 1
+            rows.append(np.full(n_pairs, self.capital_row))
+            cols.append(np.arange(n_pairs))
+            vals.append(capital)
         n_cols = n_pairs
         col_cost = [cost]
         self.col_ub = np.full(n_pairs, share_cap)
@@ -233,6 +243,8 @@ class TransportLP:
         upper[share_start : share_start + n_groups] = share_cap
         if quota is not None:
             upper[self.quota_row] = quota[2]
+        if self.capital_row >= 0:
+            upper[self.capital_row] = capital_cap
         lp.row_lower_ = np.concatenate([np.ones(n_regions), np.full(n_rows - n_regions, -np.inf)])
         lp.row_upper_ = upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -265,6 +277,7 @@ class TransportLP:
         deadline: float | None = None,
         *,
         quota_left: np.ndarray | None = None,
+        capital_left: float | None = None,
     ) -> float:
         """Optimal inference cost with exactly ``open_sites`` usable (inf if infeasible);
         ``quota_left``: the right-hand sides of the cloud quota rows (what training leaves)."""
@@ -281,6 +294,8 @@ class TransportLP:
             upper[self.carbon_row] = carbon_left
         if quota_left is not None and self.quota_row.size:
             upper[self.quota_row] = quota_left
+        if self.capital_row >= 0 and capital_left is not None:
+            upper[self.capital_row] = capital_left
         moved = np.flatnonzero(upper != self._row_upper)
         if moved.size:
             lower = np.where(moved < self.n_regions, 1.0, -np.inf)

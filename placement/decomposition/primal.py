@@ -122,8 +122,10 @@ class PrimalSolver:
         self.last_status = ""  # fast | optimal | feasible | infeasible | screened | seen | ...
         self.last_bound = -math.inf  # proven lower bound of the last restricted problem
         sv = data.serving
+        budget = data.scenario.rules.capital_budget_usd_per_year
         self.fast_path = (
             data.n_clusters == 0
+            and budget is None
             and data.scenario.rules.carbon_cap_tonnes_per_year is None
             and data.max_share >= 1.0
             and not bool(sv.needs_liquid.any())
@@ -135,7 +137,9 @@ class PrimalSolver:
         self.lp_status = ""
         self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.greedy_applies = (
-            data.scenario.rules.carbon_cap_tonnes_per_year is None and data.max_share >= 1.0
+            data.scenario.rules.carbon_cap_tonnes_per_year is None
+            and data.max_share >= 1.0
+            and budget is None
         )
         other = data.serving.other
         if len(other) and np.any(np.diff(other) < 0):
@@ -215,6 +219,21 @@ class PrimalSolver:
         )
         return bool(np.all(units <= left + CAPACITY_TOLERANCE * np.maximum(left, 1.0)))
 
+    def fixed_capital(self, open_sites: np.ndarray, train: np.ndarray) -> float:
+        """Annualised capital spent before inference: open facilities, the cooling options
+        installed (liquid where needed, training's options) and the training pairs."""
+        data = self.data
+        source = data.source
+        liquid = self._liquid(open_sites, train)
+        has = data.liquid_option >= 0
+        options = data.liquid_option[has & liquid]
+        options = np.union1d(options, data.training_installs(train)).astype(np.int64)
+        return float(
+            source.sites.fixed_capital[open_sites].sum()
+            + source.cooling.fixed_capital[options].sum()
+            + data.training.capital[train].sum()
+        )
+
     def quota_left(self, train: np.ndarray) -> np.ndarray:
         """Q_r minus the units the chosen training pairs take from each cloud quota row."""
         data = self.data
@@ -245,6 +264,8 @@ class PrimalSolver:
                 seed=self.seed,
                 share_group=share_groups(data),
                 quota=(data.serve_quota, sv.units, data.quota_rhs) if data.quota_rhs.size else None,
+                capital=sv.capital,
+                capital_cap=data.scenario.rules.capital_budget_usd_per_year,
             )
         return self._lp
 
@@ -326,6 +347,12 @@ class PrimalSolver:
         quota = self.quota_left(train)
         if np.any(quota < -CAPACITY_TOLERANCE * np.maximum(data.quota_rhs, 1.0)):
             return math.inf
+        capital = None
+        budget = data.scenario.rules.capital_budget_usd_per_year
+        if budget is not None:
+            capital = budget - self.fixed_capital(open_sites, train)
+            if capital < -CAPACITY_TOLERANCE * max(budget, 1.0):
+                return math.inf
         value = math.inf
         if self.greedy_applies:
             value = self._greedy(open_sites, power, racks, quota)
@@ -338,6 +365,7 @@ class PrimalSolver:
                 carbon,
                 deadline,
                 quota_left=np.maximum(quota, 0),
+                capital_left=None if capital is None else max(capital, 0.0),
             )
             self.lp_status = lp.last_status
             self._last = None

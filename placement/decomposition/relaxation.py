@@ -14,6 +14,9 @@ Dualised rows (multipliers in one flat vector ``lam``):
 * training     Σ_{i,o} t_iko = 1                        v_k free
 * carbon cap   Σ_p e_p x_p / C + Σ_q e_q t_q / C ≤ 1     μ ≥ 0  (row scaled by the cap C)
 * training sites  Σ_i τ_i ≤ T                          η ≥ 0
+* capital budget  (Σ_i K_i y_i + Σ_s K_s w_s + Σ_p k_p x_p + Σ_q k_q t_q) / B ≤ 1   β ≥ 0
+  (annualised capital of open facilities, installed cooling options and pairs; its price
+  β/B adds to f_i, g_i, G_s and the pairs' reduced costs)
 
 Dropped rows (each dropped row only enlarges the feasible set, so L stays a lower bound; every
 solution the heuristics return holds them): the share cap of a site's facilities together,
@@ -53,7 +56,7 @@ out of the arithmetic). That row makes the selection a covering 0-1 knapsack; it
 dynamic programming on weights rounded *up* to a grid, a relaxation of it, so the value stays
 a lower bound. The Lagrangian value is
 
-    L(lam) = Σ_j u_j + Σ_k v_k − μ − η T + Σ_j min(0, U_j − u_j) + Σ_i O_i y_i
+    L(lam) = Σ_j u_j + Σ_k v_k − μ − η T − β + Σ_j min(0, U_j − u_j) + Σ_i O_i y_i
 
 (U_j the unserved penalty when demand is soft), a valid lower bound on the optimum of every
 solution that respects the node's fixings, for any multipliers. It is reported minus a
@@ -120,11 +123,33 @@ class Relaxation:
     # of the option it needs (−1: none), per facility and bit that option's fixed cost G_s
     t_install_bit: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     install_cost: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # the capital budget Σ capital ≤ B (None: none), dualised like the carbon cap: annualised
+    # capital per unit share / per training pair / per open facility / per installed option
+    budget: float | None = None
+    s_capital: np.ndarray = field(default_factory=lambda: np.empty(0))
+    t_capital: np.ndarray = field(default_factory=lambda: np.empty(0))
+    fixed_capital: np.ndarray = field(default_factory=lambda: np.empty(0))
+    liquid_capital: np.ndarray = field(default_factory=lambda: np.empty(0))
+    install_capital: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     # ------------------------------------------------------------------ layout of lam
     @property
     def n_multipliers(self) -> int:
-        return self.n_regions + self.n_clusters + self.has_carbon + self.has_training_limit
+        return (
+            self.n_regions
+            + self.n_clusters
+            + self.has_carbon
+            + self.has_training_limit
+            + self.has_budget
+        )
+
+    @property
+    def has_budget(self) -> int:
+        return int(self.budget is not None)
+
+    def budget_multiplier(self, lam: np.ndarray) -> float:
+        """β, the capital budget's multiplier (the last entry of ``lam``; 0 without one)."""
+        return float(lam[-1]) if self.has_budget else 0.0
 
     @property
     def has_carbon(self) -> int:
@@ -188,6 +213,11 @@ def build_relaxation(data: Classic, *, knapsack: bool = True) -> Relaxation:
         ceiling += float(train_max.sum())
     bit, install_cost = _install_bits(data)
     ceiling += float(np.maximum(install_cost, 0.0).sum())
+    _, install_capital = _install_bits(data, data.source.cooling.fixed_capital)
+    cool = data.source.cooling
+    liquid_capital = np.where(
+        data.liquid_option >= 0, cool.fixed_capital[np.maximum(data.liquid_option, 0)], 0.0
+    )
     return Relaxation(
         n_sites=n,
         n_regions=data.n_regions,
@@ -225,12 +255,19 @@ def build_relaxation(data: Classic, *, knapsack: bool = True) -> Relaxation:
         max_objective=ceiling * (1 + 1e-9) + 1.0,
         t_install_bit=bit,
         install_cost=install_cost,
+        budget=rules.capital_budget_usd_per_year,
+        s_capital=sv.capital[order].astype(float),
+        t_capital=tr.capital.astype(float),
+        fixed_capital=data.source.sites.fixed_capital.astype(float),
+        liquid_capital=liquid_capital.astype(float),
+        install_capital=install_capital,
     )
 
 
-def _install_bits(data: Classic) -> tuple[np.ndarray, np.ndarray]:
+def _install_bits(data: Classic, values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per training pair the local bit b of the cooling option it needs installed at a
-    facility with several (−1: none), and the (facility, bit) table of their fixed costs."""
+    facility with several (−1: none), and the (facility, bit) table of their fixed costs (or
+    of ``values`` per cooling option)."""
     need = data.train_install
     n = data.n_sites
     if not need.size or not np.any(need >= 0):
@@ -241,7 +278,8 @@ def _install_bits(data: Classic) -> tuple[np.ndarray, np.ndarray]:
     first = np.searchsorted(facility, facility, side="left")
     rank = np.arange(options.size) - first
     table = np.zeros((n, int(rank.max()) + 1))
-    table[facility, rank] = data.source.cooling.fixed[options]
+    per_option = data.source.cooling.fixed if values is None else values
+    table[facility, rank] = per_option[options]
     bit = np.full(need.size, -1, dtype=np.int64)
     has = need >= 0
     bit[has] = rank[np.searchsorted(options, need[has])]
@@ -251,7 +289,7 @@ def _install_bits(data: Classic) -> tuple[np.ndarray, np.ndarray]:
 def restrict_serving(rel: Relaxation, keep: np.ndarray) -> Relaxation:
     """The relaxation with only the inference pairs selected by ``keep`` (order kept)."""
     fields = ("s_pair", "s_site", "s_site16", "s_region", "s_weight", "s_inv_weight")
-    fields += ("s_cost", "s_carbon")
+    fields += ("s_cost", "s_carbon", "s_capital")
     return dataclasses.replace(rel, **{name: getattr(rel, name)[keep] for name in fields})
 
 
@@ -374,6 +412,10 @@ class Evaluator:
         self._carbon_scale = rel.carbon_cap if rel.carbon_cap else 1.0
         self._carbon_rhs = 1.0 if rel.carbon_cap else 0.0
         self._t_carbon = rel.t_carbon / self._carbon_scale
+        # the capital budget scaled the same way, Σ capital/B ≤ 1 (a zero budget: Σ ≤ 0)
+        self._budget_scale = rel.budget if rel.budget else 1.0
+        self._budget_rhs = 1.0 if rel.budget else 0.0
+        self._t_capital = rel.t_capital / self._budget_scale
         self._core_keep: np.ndarray | None = None
         self._core_floor: np.ndarray | None = None
         self.core_builds = 0
@@ -383,6 +425,7 @@ class Evaluator:
     def _use(self, rel: Relaxation) -> None:
         self.rel = rel
         self._s_carbon = rel.s_carbon / self._carbon_scale
+        self._s_capital = rel.s_capital / self._budget_scale
 
     def _ensure_core(self, u: np.ndarray) -> None:
         """Make the core exact at demand multipliers u (grow it where needed)."""
@@ -408,6 +451,7 @@ class Evaluator:
             self._ensure_core(lam[: self.full.n_regions])
         rel = self.rel
         u, v, mu, eta = rel.split(lam)
+        beta = rel.budget_multiplier(lam)
         # ---- reduced costs
         s_red = rel.s_cost - u[rel.s_region]
         if mu:
@@ -415,6 +459,17 @@ class Evaluator:
         t_red = rel.t_cost - v[rel.t_cluster] if rel.t_site.size else np.empty(0)
         if mu and rel.t_site.size:
             t_red = t_red + mu * self._t_carbon
+        if beta:  # the budget's price on capital: pairs, facilities and cooling options
+            s_red = s_red + beta * self._s_capital
+            if rel.t_site.size:
+                t_red = t_red + beta * self._t_capital
+            scale = beta / self._budget_scale
+            rel = dataclasses.replace(
+                rel,
+                fixed=rel.fixed + scale * rel.fixed_capital,
+                liquid_cost=rel.liquid_cost + scale * rel.liquid_capital,
+                install_cost=rel.install_cost + scale * rel.install_capital,
+            )
 
         # ---- continuous knapsacks of inference, sorted candidates
         serve_ok = fix.open_hi & (~rel.serve_needs_liquid | fix.liquid_hi)
@@ -449,7 +504,10 @@ class Evaluator:
 
         # ---- site selection
         constant = (
-            float(u.sum() + v.sum()) - mu * self._carbon_rhs - eta * (rel.max_training_sites or 0)
+            float(u.sum() + v.sum())
+            - mu * self._carbon_rhs
+            - eta * (rel.max_training_sites or 0)
+            - beta * self._budget_rhs
         )
         unserved = np.zeros(rel.n_regions)
         if rel.unserved_cost is not None:
@@ -477,6 +535,7 @@ class Evaluator:
         margin = RELATIVE_MARGIN * (
             float(np.abs(u).sum() + np.abs(v).sum())
             + abs(mu)
+            + abs(beta)
             + abs(eta) * (rel.max_training_sites or 0)
             + float(np.abs(open_value[selected]).sum())
             + float(rel.fixed[selected].sum() + rel.liquid_cost[selected].sum())
@@ -498,6 +557,17 @@ class Evaluator:
             parts.append(np.array([emitted - self._carbon_rhs]))
         if rel.has_training_limit:
             parts.append(np.array([float(tsite.sum()) - rel.max_training_sites]))
+        if rel.has_budget:
+            spent = float(self._s_capital[serve_index] @ serve_share)
+            spent += float(self._t_capital[train].sum())
+            fixed = rel.fixed_capital[selected].sum() + rel.liquid_capital[liquid].sum()
+            if rel.install_capital.shape[1]:
+                own = np.flatnonzero(train & (rel.t_install_bit >= 0))
+                used = np.unique(
+                    rel.t_site[own] * rel.install_capital.shape[1] + rel.t_install_bit[own]
+                )
+                fixed += rel.install_capital.ravel()[used].sum()
+            parts.append(np.array([spent + float(fixed) / self._budget_scale - self._budget_rhs]))
         subgradient = np.concatenate(parts)
         return SubSolution(
             value=value,
