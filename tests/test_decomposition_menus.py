@@ -351,3 +351,29 @@ def test_a_capital_budget_splits_a_region_between_build_and_lease():
     shares = {a.financing: a.share for a in result.serving if a.site == "a"}
     assert shares == pytest.approx({"build": 0.5, "lease": 0.5})
     assert result.costs.capital == pytest.approx(5e6)
+
+
+RULES = {
+    "carbon_cap": (24, lambda r, d, free: r.update(
+        carbon_cap_tonnes_per_year=0.9 * free.kpis.carbon_tonnes_per_year)),
+    "max_sites": (21, lambda r, d, free: r.update(max_sites=3)),
+    "existing_forbidden": (22, lambda r, d, free: r.update(existing=["s1"], forbidden=["s2"])),
+    "training_sites_soft_demand": (23, lambda r, d, free: (
+        r.update(max_training_sites=1),
+        d["economics"].update(unserved_penalty_usd_per_work_year=3000.0),
+    )),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("make", [menus, rich_menus])
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_the_rules_on_menus_match_the_plain_milp(rule, make):
+    """The classic rules on top of the menus: carbon cap, site limits, existing and forbidden
+    sites (existing opens the site's first facility), soft demand."""
+    seed, apply = RULES[rule]
+    base = make(seed, 0.7)
+    free = milp(base)
+    d = base.model_dump(mode="json", exclude_none=True)
+    apply(d.setdefault("rules", {}), d, free)
+    scn = pl.Scenario.from_dict(d)
+    assert_consistent(decompose(scn), milp(scn))
