@@ -147,6 +147,7 @@ class PrimalSolver:
         self._region_start = np.searchsorted(other, np.arange(data.n_regions))
         self._region_count = np.bincount(other, minlength=data.n_regions)
         self._lp: highs.TransportLP | None = None
+        self._serve_needs: np.ndarray | None = None
         self.fast_hits = 0
         self.screened = 0
 
@@ -219,12 +220,11 @@ class PrimalSolver:
         )
         return bool(np.all(units <= left + CAPACITY_TOLERANCE * np.maximum(left, 1.0)))
 
-    def fixed_capital(self, open_sites: np.ndarray, train: np.ndarray) -> float:
+    def fixed_capital(self, open_sites: np.ndarray, train: np.ndarray, liquid: np.ndarray) -> float:
         """Annualised capital spent before inference: open facilities, the cooling options
-        installed (liquid where needed, training's options) and the training pairs."""
+        installed (``liquid``, training's options) and the training pairs."""
         data = self.data
         source = data.source
-        liquid = self._liquid(open_sites, train)
         has = data.liquid_option >= 0
         options = data.liquid_option[has & liquid]
         options = np.union1d(options, data.training_installs(train)).astype(np.int64)
@@ -317,13 +317,24 @@ class PrimalSolver:
         return chosen, open_sites
 
     def lp_cost(
-        self, open_sites: np.ndarray, train: np.ndarray, deadline: float | None = None
+        self,
+        open_sites: np.ndarray,
+        train: np.ndarray,
+        deadline: float | None = None,
+        *,
+        liquid: np.ndarray | None = None,
     ) -> float:
         """Cost of opening exactly ``open_sites`` with training ``train``: fixed, liquid and
         training costs plus the inference LP (inf when infeasible; ``lp_status`` then says
-        whether that is proven: ``infeasible``, or ``unknown`` after a time-out)."""
+        whether that is proven: ``infeasible``, or ``unknown`` after a time-out).
+
+        ``liquid`` (a leaf's fixed liquid decisions) installs exactly those options (and what
+        training needs) and keeps inference that needs liquid away from sites without it: the
+        cost of exactly that leaf. Without it, liquid goes wherever inference may need it."""
         self.lp_status = "infeasible"
         data = self.data
+        installed = self._liquid(open_sites, train, liquid)
+        serving_open = open_sites & (installed | ~self._serve_liquid)
         tr, st = data.training, data.sites
         n = data.n_sites
         power = st.power_mw - np.bincount(tr.site[train], tr.facility_mw[train], minlength=n)
@@ -350,16 +361,16 @@ class PrimalSolver:
         capital = None
         budget = data.scenario.rules.capital_budget_usd_per_year
         if budget is not None:
-            capital = budget - self.fixed_capital(open_sites, train)
+            capital = budget - self.fixed_capital(open_sites, train, installed)
             if capital < -CAPACITY_TOLERANCE * max(budget, 1.0):
                 return math.inf
         value = math.inf
         if self.greedy_applies:
-            value = self._greedy(open_sites, power, racks, quota)
+            value = self._greedy(serving_open, power, racks, quota)
         if not math.isfinite(value):
             lp = self._transport()
             value = lp.solve(
-                open_sites,
+                serving_open,
                 np.maximum(power, 0),
                 np.maximum(racks, 0),
                 carbon,
@@ -369,10 +380,9 @@ class PrimalSolver:
             )
             self.lp_status = lp.last_status
             self._last = None
-        liquid = self._liquid(open_sites, train)
         return (
             value
-            + float(st.fixed_cost[open_sites].sum() + st.liquid_cost[liquid].sum())
+            + float(st.fixed_cost[open_sites].sum() + st.liquid_cost[installed].sum())
             + float(tr.cost[train].sum())
             + data.training_install_cost(train)
         )
@@ -424,15 +434,30 @@ class PrimalSolver:
             return self._last[2]
         return self._transport().demand_duals()
 
-    def _liquid(self, open_sites: np.ndarray, train: np.ndarray) -> np.ndarray:
-        tr, sv = self.data.training, self.data.serving
+    @property
+    def _serve_liquid(self) -> np.ndarray:
+        """Sites whose inference needs the liquid option installed (computed once)."""
+        if self._serve_needs is None:
+            sv = self.data.serving
+            self._serve_needs = np.zeros(self.data.n_sites, dtype=bool)
+            self._serve_needs[sv.site[sv.needs_liquid]] = True
+        return self._serve_needs
+
+    def _liquid(
+        self, open_sites: np.ndarray, train: np.ndarray, given: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Liquid installed: where training needs it, and ``given`` (else wherever inference
+        at an open site needs it)."""
+        tr = self.data.training
         liquid = np.zeros(self.data.n_sites, dtype=bool)
         liquid[tr.site[train & tr.needs_liquid]] = True
-        serve_liquid = np.zeros(self.data.n_sites, dtype=bool)
-        serve_liquid[sv.site[sv.needs_liquid]] = True
-        return liquid | (serve_liquid & open_sites)
+        if given is not None:
+            return liquid | (given & open_sites)
+        return liquid | (self._serve_liquid & open_sites)
 
-    def lp_candidate(self, open_sites: np.ndarray, train: np.ndarray) -> Candidate:
+    def lp_candidate(
+        self, open_sites: np.ndarray, train: np.ndarray, *, liquid: np.ndarray | None = None
+    ) -> Candidate:
         """Decisions of the last :meth:`lp_cost` evaluation (unused sites closed)."""
         data = self.data
         if self._last is not None:
@@ -448,7 +473,7 @@ class PrimalSolver:
                 unserved[unserved < 1e-9] = 0.0
         decisions = Decisions(
             open=open_sites.copy(),
-            liquid=self._liquid(open_sites, train),
+            liquid=self._liquid(open_sites, train, liquid),
             train=train.copy(),
             serve=serve,
             unserved=unserved,

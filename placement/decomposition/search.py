@@ -552,14 +552,15 @@ class Search:
 
     def _solve_leaf(self, fix: Fixings, bound: float) -> None:
         """Every binary is fixed: open sites, liquid cooling, the one pair of each cluster.
-        What is left is the inference LP, solved exactly by the warm LP; with liquid only
-        where needed it is a relaxation of the leaf and a feasible solution at once, so its
-        value closes the leaf."""
+        What is left is the inference LP with the leaf's liquid decisions (inference that
+        needs liquid only where it is installed), solved exactly by the warm LP: its value
+        closes the leaf."""
         self.stats.leaves_solved += 1
         sites, train = fix.open_lo.copy(), fix.train_lo.copy()
-        value = self.primal.lp_cost(sites, train, self.deadline)
+        liquid = fix.liquid_lo & sites  # fixed at a leaf: the cost of exactly this leaf
+        value = self.primal.lp_cost(sites, train, self.deadline, liquid=liquid)
         if math.isfinite(value):
-            self.offer(self.primal.lp_candidate(sites, train))
+            self.offer(self.primal.lp_candidate(sites, train, liquid=liquid))
             self.exclude(max(bound, value - 1e-9 * abs(value)))
         elif self.primal.lp_status != "infeasible":
             self.exclude(bound)  # not settled (time): keep what the node proved
