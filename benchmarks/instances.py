@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from placement.datasets.synthetic import random_ai_scenario, random_cflp
+from placement.datasets.synthetic import random_ai_scenario, random_cflp, random_menu_scenario
 from placement.io.orlib import read_orlib_cflp, read_orlib_optima
 from placement.model.schema import Scenario
 
@@ -227,6 +227,7 @@ LOADERS: dict[str, Any] = {
     "us_whatif": us_whatif,
     "us_growth": lambda which, count: _load_growth(which, count),
     "random_ai": lambda n, m, seed: random_ai_scenario(n, m, 2, seed, slo_ms=60.0),
+    "random_menu": lambda n, m, seed: random_menu_scenario(n, m, 2, seed, slo_ms=60.0),
     "world_ai": _load_world,
     "us": _load_us,
 }

@@ -85,6 +85,27 @@ def _ai(sizes: Sequence[tuple[int, int]]) -> list[InstanceSpec]:
     ]
 
 
+MENU_SEEDS = (0, 1, 2)
+
+
+def _menus(sizes: Sequence[tuple[int, int]]) -> list[InstanceSpec]:
+    """random_menu_scenario(n, m, 2, seed): leases, cloud with a quota, two hardware types,
+    two ways per cluster."""
+    return [
+        InstanceSpec(
+            family="menu_synthetic",
+            name=f"random_menu_{n}x{m}_s{seed}",
+            size=f"{n}x{m}",
+            loader="random_menu",
+            args=(n, m, seed),
+            has_slo=True,
+            order=k,
+        )
+        for k, (n, m) in enumerate(sizes)
+        for seed in MENU_SEEDS
+    ]
+
+
 def _ratios(sizes: Sequence[tuple[int, int]]) -> list[InstanceSpec]:
     """random_cflp(n, m, seed, capacity_ratio=r) for each size, ratio and seed."""
     specs = []
@@ -202,6 +223,16 @@ FAMILIES: dict[str, Family] = {
             "plain MILP against the decomposition",
             sizes={"quick": [(50, 200)], "full": [(100, 1000)], "large": [(200, 2000)]},
             make=_ratios,
+            only_formulations=("strong",),
+            only_solvers=("highs",),
+        ),
+        Family(
+            name="menu_synthetic",
+            description="synthetic AI placement with decision menus (leases, cloud with a quota, "
+            "two hardware types, two ways per cluster), seeds 0-2: plain MILP against the "
+            "decomposition",
+            sizes={"tiny": [(8, 60)], "quick": [(20, 200)], "full": [(100, 1000)]},
+            make=_menus,
             only_formulations=("strong",),
             only_solvers=("highs",),
         ),

@@ -469,7 +469,9 @@ def test_method_decomposition_is_a_valid_option_and_a_typo_is_named():
 
 
 def test_a_menu_model_falls_back_to_the_milp_and_says_why():
-    scn = pl.datasets.us_small()  # leases, cloud, hardware and cluster options
+    from test_menu_properties import menu_scenario
+
+    scn = pl.Scenario.from_dict(menu_scenario(0))  # inference split over air and liquid
     result = pl.solve(scn, method="decomposition")
     pl.verify(scn, result)
     assert result.method != "decomposition"

@@ -136,3 +136,85 @@ def random_ai_scenario(
             "network": {"default_slo_ms": slo_ms, "route_factor": 1.5},
         }
     )
+
+
+def random_menu_scenario(
+    n_sites: int,
+    n_regions: int,
+    n_clusters: int = 2,
+    seed: int = 0,
+    *,
+    slo_ms: float | None = 60.0,
+    lease_share: float = 0.25,
+    n_cloud: int | None = None,
+) -> Scenario:
+    """:func:`random_ai_scenario` with decision menus: two inference hardware types (a GPU
+    server in 40 kW racks, an accelerator in 30 kW racks, both air-cooled), a colocation lease
+    next to the build option at ``lease_share`` of the sites, ``n_cloud`` cloud regions
+    (default: one per 20 sites, at least one) selling both types with a quota on the GPU,
+    and every cluster with two ways to be built (dense liquid-cooled racks, or more IT MW in
+    41 kW air racks)."""
+    base = random_ai_scenario(n_sites, n_regions, n_clusters, seed, slo_ms=slo_ms).to_dict()
+    rng = np.random.default_rng(seed + 10_000)
+    n_cloud = max(1, n_sites // 20) if n_cloud is None else n_cloud
+    sites = base["sites"]
+    for s in sites:
+        if rng.random() < lease_share:
+            s["financing"] = ["build", "lease"]
+            s["lease"] = {
+                "usd_per_kw_month": float(rng.uniform(90.0, 180.0)),
+                "max_it_mw": float(rng.uniform(0.1, 0.4) * s["power_mw"]),
+                "max_rack_density_kw": 45.0,
+                "energy_included": bool(rng.random() < 0.5),
+            }
+    region_work = np.array([r.pop("demand_gpus") for r in base["regions"]]) * 8.0
+    for r, work in zip(base["regions"], region_work, strict=True):
+        r["demand_work"] = float(work)
+    lat, lon = rng.uniform(*US_BOX["lat"], n_cloud), rng.uniform(*US_BOX["lon"], n_cloud)
+    for c in range(n_cloud):
+        sites.append(
+            {
+                "id": f"cloud{c}",
+                "lat": float(lat[c]),
+                "lon": float(lon[c]),
+                "financing": ["cloud"],
+                "carbon_kg_per_mwh": float(rng.uniform(100.0, 500.0)),
+                "cloud": {
+                    "usd_per_unit_hour": {
+                        "gpu_server": float(rng.uniform(8.0, 20.0)),
+                        "accelerator": float(rng.uniform(6.0, 16.0)),
+                    },
+                    "quota_units": {
+                        "gpu_server": float(rng.uniform(0.02, 0.1) * region_work.sum() / 8.0)
+                    },
+                },
+            }
+        )
+    base["hardware"] = [
+        {
+            "id": "gpu_server",
+            "throughput_per_unit": 8.0,
+            "kw_per_unit": 10.2,
+            "rack_density_kw": 40.0,
+            "capital_usd_per_unit": 300_000.0,
+            "service_time_ms": 0.0,
+        },
+        {
+            "id": "accelerator",
+            "throughput_per_unit": 6.0,
+            "kw_per_unit": 6.0,
+            "rack_density_kw": 30.0,
+            "capital_usd_per_unit": float(rng.uniform(200_000.0, 320_000.0)),
+            "service_time_ms": 4.0,
+        },
+    ]
+    for cluster in base["training"]:
+        mw = cluster.pop("it_mw")
+        gpus = cluster.pop("gpus")
+        cluster.pop("rack_density_kw")
+        cluster["options"] = [
+            {"id": "dense", "it_mw": mw, "rack_density_kw": 120.0, "gpus": gpus},
+            {"id": "air", "it_mw": round(mw * 1.15, 3), "rack_density_kw": 41.0, "gpus": gpus},
+        ]
+    base["name"] = f"random_menu_{n_sites}x{n_regions}_seed{seed}"
+    return Scenario.from_dict(base)

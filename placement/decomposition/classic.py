@@ -1,32 +1,44 @@
-"""The classic placement model as the decomposition sees it, read from :class:`ModelData`.
+"""The placement model as the decomposition sees it, read from :class:`ModelData`.
 
-The decomposition covers the *classic* structure: every site one build facility, inference on
-one hardware type with one way to cool it at each site, each training cluster one way to be
-built, and at most one cooling option per facility with a fixed cost (liquid cooling, which
-training pairs or inference may need). :func:`unsupported` names what a model has beyond
-that (decision menus: leases, cloud, several hardware types or cluster options, split cooling,
-a capital budget; the add-ons: N-1 resilience, soft rules, split training); the caller then
-solves the MILP and says why.
+The decomposition works on *facilities* i (a site in one financing mode: build, lease or
+cloud; a site offering several modes is several facilities) and covers: inference on any
+number of hardware types, all of them in one cooling option at each facility; training
+clusters with any number of ways to be built (the assignment row is Σ over options and
+facilities = 1); cooling options with a fixed cost (one per facility: the ``liquid``
+decision, which training pairs or inference may need; several: training pairs need them,
+each paid once when in use, inference none of them); cloud quotas. :func:`unsupported` names
+what a model has beyond that (inference split over several cooling options, inference in an
+option with a fixed cost at a facility with several; the add-ons: N-1
+resilience, soft rules, split training); the caller then solves the MILP and says why.
 
 :class:`Classic` renames the model's arrays to the quantities of the relaxation: per facility
-i the fixed cost f_i (operating + annualised capital), the power P_i (facility MW: build
-capacity is facility MW), racks R_i, the liquid cooling option's fixed cost g_i; per pair its
-cost, capacity use (``facility_mw`` = PUE · IT MW), racks, tonnes CO2 and whether it needs the
-liquid option installed. :class:`Decisions` are the classic decisions (open, liquid, train,
-serve, unserved); :meth:`Classic.full_decisions` turns them into the model's own
-:class:`placement.results.decode.Decisions` so costs and KPIs are recomputed by the same
-arithmetic as every other result.
+i the fixed cost f_i (operating + annualised capital), the capacity P_i of its capacity row,
+racks R_i, the liquid cooling option's fixed cost g_i; per pair its cost, capacity use
+(``facility_mw``: build PUE · IT MW, lease IT MW, cloud 0), racks, tonnes CO2 and whether it
+needs the liquid option installed. A cloud facility has no power or racks row; where it has
+a quota Q on an instance type (the first, if several), Σ units_p x_p ≤ Q *is* its capacity
+row, scaled by α > 0 (IT MW per unit): P_i = α Q and the capacity use of a pair is α times
+its units of that type (0 for other types), so the relaxation's knapsack holds it exactly;
+every quota row (:attr:`Classic.quota_rhs`) is held by the heuristics' checks and the
+transport LP, the others are relaxed. The share cap (2c) of a site's facilities together,
+Σ_{i at site, h} x_ijh ≤ s̄, is held by every solution the heuristics return
+(:mod:`placement.decomposition.primal`) and relaxed (each pair x_p ≤ s̄) in the Lagrangian
+relaxation. :class:`Decisions` are the classic decisions (open, liquid, train, serve,
+unserved); :meth:`Classic.full_decisions` turns them into the model's own
+:class:`placement.results.decode.Decisions` (the options training needs installed at
+facilities with several included) so costs and KPIs are recomputed by the same arithmetic as
+every other result.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from placement.model.data import ModelData, PairArrays
-from placement.model.offer import BUILD
+from placement.model.offer import CLOUD
 from placement.model.schema import Scenario
 from placement.results import decode
 
@@ -65,6 +77,14 @@ class Classic:
     serving: PairArrays  # facility_mw = capacity use; needs_liquid = needs the install
     training: PairArrays
     liquid_option: np.ndarray  # per facility: its installable cooling option, −1 where none
+    # per training pair: the cooling option it needs installed at a facility with several
+    # (its fixed cost G_s is paid once per option in use), −1 where none or ``liquid`` decides
+    train_install: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    # every cloud quota row Σ units_p x_p ≤ Q_r: its row per serving / training pair (−1: in
+    # none) and Q_r; the heuristics hold them all, the relaxation the capacity row's one only
+    quota_rhs: np.ndarray = field(default_factory=lambda: np.empty(0))
+    serve_quota: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    train_quota: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     @property
     def scenario(self) -> Scenario:
@@ -98,6 +118,7 @@ class Classic:
         install = np.zeros(len(data.cooling), dtype=bool)
         has = self.liquid_option >= 0
         install[self.liquid_option[has & d.liquid]] = True
+        install[self.training_installs(d.train)] = True
         free = ~data.cooling.needs_install
         in_use = np.zeros(len(data.cooling), dtype=bool)
         in_use[data.training.tech[d.train]] = True
@@ -112,6 +133,17 @@ class Classic:
             split=np.zeros(len(data.split)),
             unserved=d.unserved.copy(),
         )
+
+    def training_installs(self, train: np.ndarray) -> np.ndarray:
+        """The cooling options (at facilities with several) the chosen training pairs need."""
+        if not self.train_install.size:
+            return np.empty(0, dtype=np.int64)
+        need = self.train_install[train]
+        return np.unique(need[need >= 0])
+
+    def training_install_cost(self, train: np.ndarray) -> float:
+        """Σ G_s over the options of :meth:`training_installs` (each once)."""
+        return float(self.source.cooling.fixed[self.training_installs(train)].sum())
 
     def classic_decisions(self, d: decode.Decisions) -> Decisions:
         """Classic decisions from the model's (liquid: the site's liquid option installed)."""
@@ -130,10 +162,12 @@ class Classic:
 def unsupported(data: ModelData, formulation: str = "strong") -> list[str]:
     """What ``data`` has that the decomposition does not cover (empty: it covers the model).
 
-    The relaxation covers the strong formulation's rows on the classic structure: training
-    clusters and their liquid cooling, power, racks, unserved demand, the share cap, maximum
-    sites and training sites, the carbon cap and existing/forbidden sites. ``weak`` has the
-    same feasible set and optimum; single sourcing does not (binary shares).
+    The relaxation covers the strong formulation's rows: training clusters (any number of
+    options) and their cooling options, power, racks, unserved demand, the share cap, maximum
+    sites and training sites, the carbon cap, existing/forbidden sites, build, lease and
+    cloud facilities (several at one site), several inference hardware types, cloud
+    quotas and a capital budget. ``weak`` has the same feasible set and optimum; single
+    sourcing does not (binary shares).
     """
     missing = []
     if formulation == "single_source":
@@ -141,39 +175,37 @@ def unsupported(data: ModelData, formulation: str = "strong") -> list[str]:
     elif formulation not in ("strong", "weak"):
         missing.append(f"formulation {formulation!r}")
     sites, cool = data.sites, data.cooling
-    if np.any(sites.mode != BUILD):
-        missing.append("lease or cloud financing (decision menus)")
-    if np.unique(sites.site).size != len(sites):
-        missing.append("several facilities at one site (decision menus)")
     if len(data.split):
         missing.append("inference split over several cooling options (decision menus)")
-    if len(data.offer.hardware) > 1:
-        missing.append("several inference hardware types (decision menus)")
-    if np.any(np.bincount(data.option_cluster, minlength=data.n_clusters) > 1):
-        missing.append("several ways to build a training cluster (decision menus)")
     rules = data.scenario.rules
-    if rules.capital_budget_usd_per_year is not None:
-        missing.append("a capital budget")
     if rules.resilience is not None:
         missing.append("N-1 resilience (spare capacity for the loss of a site)")
     if rules.soft is not None:
         missing.append("soft rules")
     if len(getattr(data, "parts", ())):
         missing.append("training clusters split over nearby sites")
-    installable = cool.needs_install
-    if np.any(np.bincount(cool.facility[installable], minlength=len(sites)) > 1):
-        missing.append("more than one cooling option with a fixed cost at a site")
     sv, tr = data.serving, data.training
+    installable = cool.needs_install
+    several = np.bincount(cool.facility[installable], minlength=len(sites)) > 1
+    if np.any(several[sv.site[sv.cooling >= 0]]):
+        missing.append("inference in a cooling option with a fixed cost at a facility with several")
     if np.any(np.bincount(sv.site, minlength=len(sites)) > 0):
         techs = np.unique(np.c_[sv.site, sv.tech], axis=0)
         if np.unique(techs[:, 0]).size != techs.shape[0]:
             missing.append("inference in more than one cooling option at a site")
-    pairs = np.unique(np.c_[tr.site, tr.other], axis=0) if len(tr) else np.zeros((0, 2))
-    if pairs.shape[0] != len(tr):
-        missing.append("a training cluster in more than one cooling option at a site")
     if not (np.all(np.isfinite(sv.cost)) and np.all(np.isfinite(tr.cost))):
         missing.append("non-finite pair costs")
     return missing
+
+
+def _quotas(data: ModelData) -> list[tuple[int, str, float]]:
+    """(facility, instance type, quota) of every cloud quota (row (6b) of the formulation)."""
+    out = []
+    for f, (i, mode) in enumerate(zip(data.sites.site.tolist(), data.sites.mode, strict=True)):
+        cloud = data.scenario.sites[i].cloud
+        if mode == CLOUD and cloud is not None:
+            out.extend((f, hw, float(q)) for hw, q in cloud.quota_units.items())
+    return out
 
 
 def classic_view(data: ModelData) -> Classic:
@@ -182,24 +214,69 @@ def classic_view(data: ModelData) -> Classic:
     n = len(sites)
     liquid_option = np.full(n, -1, dtype=np.int64)
     installable = np.flatnonzero(cool.needs_install)
-    liquid_option[cool.facility[installable]] = installable
+    several = np.bincount(cool.facility[installable], minlength=n) > 1
+    alone = installable[~several[cool.facility[installable]]]
+    liquid_option[cool.facility[alone]] = alone
     has = liquid_option >= 0
     liquid_cost = np.zeros(n)
     liquid_cost[has] = cool.fixed[liquid_option[has]]
+    power = sites.capacity.astype(float).copy()
+    serving, training = _as_classic(data.serving), _as_classic(data.training)
+    tr = data.training
+    train_install = np.where(several[tr.site] & (tr.cooling >= 0), tr.cooling, -1)
+    training = dataclasses.replace(training, needs_liquid=training.needs_liquid & ~several[tr.site])
+    quotas = _quotas(data)
+    sv = data.serving
+    serve_quota = np.full(len(sv), -1, dtype=np.int64)
+    train_quota = np.full(len(tr), -1, dtype=np.int64)
+    if quotas:
+        hardware = np.array(data.hardware_ids, dtype=object)
+        option_hw = np.array([o.cloud_hardware for o in data.training_options], dtype=object)
+        for r, (f, hw, _) in enumerate(quotas):
+            serve_quota[(sv.site == f) & (hardware[sv.option] == hw)] = r
+            if len(tr):
+                train_quota[(tr.site == f) & (option_hw[tr.option] == hw)] = r
+        # a cloud facility's first quota is its capacity row, scaled to IT MW by α (IT MW
+        # per unit of the type, 1 for a type only training rents) so that it counts like the
+        # other facilities in the aggregate capacity row: P_i = α Q, use = α · units of it
+        hw = data.offer.hardware
+        mw_per_unit = dict(zip(hw.id, hw.mw_per_work / hw.units_per_work, strict=True))
+        quota_of = np.full(n, None, dtype=object)
+        scale = np.ones(n)
+        for f, kind, q in reversed(quotas):
+            scale[f] = float(mw_per_unit.get(kind, 1.0))
+            power[f] = scale[f] * q
+            quota_of[f] = kind
+        s_on = quota_of[sv.site] != None  # noqa: E711 (elementwise)
+        s_hit = s_on & (hardware[sv.option] == quota_of[sv.site])
+        t_on = quota_of[tr.site] != None  # noqa: E711
+        t_hit = t_on & (option_hw[tr.option] == quota_of[tr.site]) if len(tr) else t_on
+        s_use = np.where(s_hit, scale[sv.site] * sv.units, 0.0)
+        t_use = np.where(t_hit, scale[tr.site] * tr.units, 0.0)
+        serving = dataclasses.replace(
+            serving, facility_mw=np.where(s_on, s_use, serving.facility_mw)
+        )
+        training = dataclasses.replace(
+            training, facility_mw=np.where(t_on, t_use, training.facility_mw)
+        )
     return Classic(
         source=data,
         sites=Sites(
             fixed_cost=sites.fixed.astype(float),
-            power_mw=sites.capacity.astype(float),
+            power_mw=power,
             racks=sites.racks.astype(float),
             liquid_cost=liquid_cost,
             liquid_allowed=has,
             open_lb=sites.open_lb.astype(float),
             open_ub=sites.open_ub.astype(float),
         ),
-        serving=_as_classic(data.serving),
-        training=_as_classic(data.training),
+        serving=serving,
+        training=training,
         liquid_option=liquid_option,
+        train_install=train_install.astype(np.int64),
+        quota_rhs=np.array([q for _, _, q in quotas], dtype=float),
+        serve_quota=serve_quota,
+        train_quota=train_quota,
     )
 
 

@@ -138,9 +138,13 @@ class TransportLP:
     Columns: x_p ∈ [0, s̄] for the serving pairs given and, for soft demand, unserved
     z_j ∈ [0, 1]. Rows: Σ_p x_p (+ z_j) = 1 per region; Σ F_p x_p ≤ power left and
     Σ R_p x_p ≤ racks left per site (what training placed there leaves); Σ e_p x_p ≤ carbon
-    left when there is a cap. A closed site has its columns' upper bounds at 0, so
-    consecutive solves differ by a few bounds and the dual simplex restarts from the last
-    basis: a local search evaluates a move in a few pivots.
+    left when there is a cap; Σ_{p ∈ g} x_p ≤ s̄ for each group g of ``share_group`` (the
+    share cap of several facilities or hardware types at one site, for one region);
+    Σ units_p x_p ≤ quota left for each cloud quota row of ``quota``; Σ capital_p x_p ≤
+    the capital budget left (``capital_cap``, what facilities and training leave). A closed
+    site has its columns' upper bounds at 0, so consecutive solves differ by a few bounds and
+    the dual simplex restarts from the last basis: a local search evaluates a move in a few
+    pivots.
     """
 
     def __init__(
@@ -158,6 +162,10 @@ class TransportLP:
         unserved_cost: np.ndarray | None,
         carbon_cap: float | None,
         seed: int = 0,
+        share_group: np.ndarray | None = None,
+        quota: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        capital: np.ndarray | None = None,
+        capital_cap: float | None = None,
     ):
         import highspy
 
@@ -184,6 +192,30 @@ class TransportLP:
             rows.append(np.full(n_pairs, self.carbon_row))
             cols.append(np.arange(n_pairs))
             vals.append(carbon)
+        n_groups, share_start = 0, n_rows
+        if share_group is not None and np.any(share_group >= 0):
+            grouped = np.flatnonzero(share_group >= 0)
+            n_groups = int(share_group.max()) + 1
+            rows.append(n_rows + share_group[grouped])
+            cols.append(grouped)
+            vals.append(np.ones(grouped.size))
+            n_rows += n_groups
+        self.quota_row = np.empty(0, dtype=np.int64)
+        if quota is not None:  # (row per pair or −1, units per pair, Q per row)
+            row, units, rhs = quota
+            inside = np.flatnonzero(row >= 0)
+            self.quota_row = n_rows + np.arange(rhs.size)
+            rows.append(n_rows + row[inside])
+            cols.append(inside)
+            vals.append(units[inside])
+            n_rows += rhs.size
+        self.capital_row = -1
+        if capital_cap is not None and capital is not None:
+            self.capital_row = n_rows
+            n_rows += 1
+            rows.append(np.full(n_pairs, self.capital_row))
+            cols.append(np.arange(n_pairs))
+            vals.append(capital)
         n_cols = n_pairs
         col_cost = [cost]
         self.col_ub = np.full(n_pairs, share_cap)
@@ -208,6 +240,11 @@ class TransportLP:
         lp.col_upper_ = np.concatenate(col_ub)
         upper = np.full(n_rows, np.inf)
         upper[:n_regions] = 1.0
+        upper[share_start : share_start + n_groups] = share_cap
+        if quota is not None:
+            upper[self.quota_row] = quota[2]
+        if self.capital_row >= 0:
+            upper[self.capital_row] = capital_cap
         lp.row_lower_ = np.concatenate([np.ones(n_regions), np.full(n_rows - n_regions, -np.inf)])
         lp.row_upper_ = upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -238,8 +275,12 @@ class TransportLP:
         racks_left: np.ndarray,
         carbon_left: float | None = None,
         deadline: float | None = None,
+        *,
+        quota_left: np.ndarray | None = None,
+        capital_left: float | None = None,
     ) -> float:
-        """Optimal inference cost with exactly ``open_sites`` usable (inf if infeasible)."""
+        """Optimal inference cost with exactly ``open_sites`` usable (inf if infeasible);
+        ``quota_left``: the right-hand sides of the cloud quota rows (what training leaves)."""
         changed = np.flatnonzero(open_sites[self.sites] != self._open[self.sites])
         if changed.size:
             cols = np.concatenate([self._cols_of_site[k] for k in changed]).astype(np.int32)
@@ -251,6 +292,10 @@ class TransportLP:
         upper[self.rack_row[self.sites]] = racks_left[self.sites]
         if self.carbon_row >= 0 and carbon_left is not None:
             upper[self.carbon_row] = carbon_left
+        if quota_left is not None and self.quota_row.size:
+            upper[self.quota_row] = quota_left
+        if self.capital_row >= 0 and capital_left is not None:
+            upper[self.capital_row] = capital_left
         moved = np.flatnonzero(upper != self._row_upper)
         if moved.size:
             lower = np.where(moved < self.n_regions, 1.0, -np.inf)

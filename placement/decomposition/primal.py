@@ -89,6 +89,29 @@ def full_decisions(
     )
 
 
+def share_groups(data: Classic) -> np.ndarray | None:
+    """Per serving pair, its row of the share cap (2c) Σ_{f at site i, h} x_fjh ≤ s̄ (−1 where
+    the pair is alone in its (site, region) and its bound x ≤ s̄ is the row); None when
+    s̄ ≥ 1 (the demand row implies it)."""
+    if data.max_share >= 1.0 or not len(data.serving):
+        return None
+    sv = data.serving
+    key = data.source.sites.site[sv.site] * max(data.n_regions, 1) + sv.other
+    _, group, counts = np.unique(key, return_inverse=True, return_counts=True)
+    shared = counts[group] > 1
+    if not shared.any():
+        return None
+    _, row = np.unique(group[shared], return_inverse=True)
+    out = np.full(len(sv), -1, dtype=np.int64)
+    out[shared] = row
+    return out
+
+
+def _take(values: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
+    """values[index], or None for None (an optional per-pair array on the LP's columns)."""
+    return None if values is None else values[index]
+
+
 def objective_of(data: Classic, decisions: Decisions) -> float:
     """The objective recomputed from decisions (the same arithmetic as the result's costs)."""
     return float(summarise(data.source, data.full_decisions(decisions)).costs.total)
@@ -104,8 +127,10 @@ class PrimalSolver:
         self.last_status = ""  # fast | optimal | feasible | infeasible | screened | seen | ...
         self.last_bound = -math.inf  # proven lower bound of the last restricted problem
         sv = data.serving
+        budget = data.scenario.rules.capital_budget_usd_per_year
         self.fast_path = (
             data.n_clusters == 0
+            and budget is None
             and data.scenario.rules.carbon_cap_tonnes_per_year is None
             and data.max_share >= 1.0
             and not bool(sv.needs_liquid.any())
@@ -117,7 +142,9 @@ class PrimalSolver:
         self.lp_status = ""
         self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.greedy_applies = (
-            data.scenario.rules.carbon_cap_tonnes_per_year is None and data.max_share >= 1.0
+            data.scenario.rules.carbon_cap_tonnes_per_year is None
+            and data.max_share >= 1.0
+            and budget is None
         )
         other = data.serving.other
         if len(other) and np.any(np.diff(other) < 0):
@@ -126,6 +153,7 @@ class PrimalSolver:
         self._region_count = np.bincount(other, minlength=data.n_regions)
         self._lp: highs.TransportLP | None = None
         self._lp_pairs: np.ndarray | None = None  # serving pairs that are LP columns (None: all)
+        self._serve_needs: np.ndarray | None = None
         self.fast_hits = 0
         self.screened = 0
 
@@ -169,6 +197,8 @@ class PrimalSolver:
         cap_r = data.sites.racks * (1 + CAPACITY_TOLERANCE)
         if np.any(power > cap_p) or np.any(racks > cap_r):
             return None
+        if not self._quotas_hold(pairs, 1.0, data.quota_rhs):
+            return None
         serve = np.zeros(len(sv))
         serve[pairs] = 1.0
         used = np.zeros(n, dtype=bool)
@@ -182,6 +212,44 @@ class PrimalSolver:
             unserved=unserved.astype(float),
         )
         return Candidate(decisions, objective_of(data, decisions))
+
+    def _quotas_hold(self, pairs: np.ndarray, share: float, left: np.ndarray) -> bool:
+        """Whether serving ``pairs`` at ``share`` keeps every cloud quota row within ``left``
+        (Σ units_p x_p ≤ Q_r minus what training uses)."""
+        data = self.data
+        if not data.quota_rhs.size:
+            return True
+        row = data.serve_quota[pairs]
+        inside = row >= 0
+        units = np.bincount(
+            row[inside], data.serving.units[pairs[inside]] * share, minlength=data.quota_rhs.size
+        )
+        return bool(np.all(units <= left + CAPACITY_TOLERANCE * np.maximum(left, 1.0)))
+
+    def fixed_capital(self, open_sites: np.ndarray, train: np.ndarray, liquid: np.ndarray) -> float:
+        """Annualised capital spent before inference: open facilities, the cooling options
+        installed (``liquid``, training's options) and the training pairs."""
+        data = self.data
+        source = data.source
+        has = data.liquid_option >= 0
+        options = data.liquid_option[has & liquid]
+        options = np.union1d(options, data.training_installs(train)).astype(np.int64)
+        return float(
+            source.sites.fixed_capital[open_sites].sum()
+            + source.cooling.fixed_capital[options].sum()
+            + data.training.capital[train].sum()
+        )
+
+    def quota_left(self, train: np.ndarray) -> np.ndarray:
+        """Q_r minus the units the chosen training pairs take from each cloud quota row."""
+        data = self.data
+        if not data.quota_rhs.size:
+            return data.quota_rhs
+        row = data.train_quota[train]
+        units = data.training.units[train]
+        inside = row >= 0
+        used = np.bincount(row[inside], units[inside], minlength=data.quota_rhs.size)
+        return data.quota_rhs - used
 
     # ------------------------------------------------------------------ warm LP path
     def restrict_sites(self, allowed: np.ndarray) -> None:
@@ -212,6 +280,12 @@ class PrimalSolver:
                 unserved_cost=data.unserved_cost,
                 carbon_cap=data.scenario.rules.carbon_cap_tonnes_per_year,
                 seed=self.seed,
+                share_group=_take(share_groups(data), cols),
+                quota=(data.serve_quota[cols], sv.units[cols], data.quota_rhs)
+                if data.quota_rhs.size
+                else None,
+                capital=_take(sv.capital, cols),
+                capital_cap=data.scenario.rules.capital_budget_usd_per_year,
             )
         return self._lp
 
@@ -231,6 +305,8 @@ class PrimalSolver:
             return np.zeros(0, dtype=bool), open_sites
         power = data.sites.power_mw.copy()
         racks = data.sites.racks.copy()
+        quota = data.quota_rhs.copy()
+        quota_row = data.train_quota if data.quota_rhs.size else np.full(len(tr), -1)
         allowed = data.sites.open_ub > 0
         chosen = np.zeros(len(tr), dtype=bool)
         size = np.zeros(data.n_clusters)
@@ -240,6 +316,9 @@ class PrimalSolver:
             fits = (tr.facility_mw[pairs] <= power[tr.site[pairs]] * (1 + 1e-12)) & (
                 tr.racks[pairs] <= racks[tr.site[pairs]]
             )
+            row = quota_row[pairs]
+            left = quota[np.maximum(row, 0)] if quota.size else np.zeros(pairs.size)
+            fits &= (row < 0) | (tr.units[pairs] <= left * (1 + 1e-12))
             pairs = pairs[fits]
             if not pairs.size:
                 return None
@@ -253,16 +332,29 @@ class PrimalSolver:
             open_sites[tr.site[q]] = True
             power[tr.site[q]] -= tr.facility_mw[q]
             racks[tr.site[q]] -= tr.racks[q]
+            if quota_row[q] >= 0:
+                quota[quota_row[q]] -= tr.units[q]
         return chosen, open_sites
 
     def lp_cost(
-        self, open_sites: np.ndarray, train: np.ndarray, deadline: float | None = None
+        self,
+        open_sites: np.ndarray,
+        train: np.ndarray,
+        deadline: float | None = None,
+        *,
+        liquid: np.ndarray | None = None,
     ) -> float:
         """Cost of opening exactly ``open_sites`` with training ``train``: fixed, liquid and
         training costs plus the inference LP (inf when infeasible; ``lp_status`` then says
-        whether that is proven: ``infeasible``, or ``unknown`` after a time-out)."""
+        whether that is proven: ``infeasible``, or ``unknown`` after a time-out).
+
+        ``liquid`` (a leaf's fixed liquid decisions) installs exactly those options (and what
+        training needs) and keeps inference that needs liquid away from sites without it: the
+        cost of exactly that leaf. Without it, liquid goes wherever inference may need it."""
         self.lp_status = "infeasible"
         data = self.data
+        installed = self._liquid(open_sites, train, liquid)
+        serving_open = open_sites & (installed | ~self._serve_liquid)
         tr, st = data.training, data.sites
         n = data.n_sites
         power = st.power_mw - np.bincount(tr.site[train], tr.facility_mw[train], minlength=n)
@@ -283,24 +375,45 @@ class PrimalSolver:
         limit = data.scenario.rules.max_sites
         if limit is not None and int(open_sites.sum()) > limit:
             return math.inf
+        quota = self.quota_left(train)
+        if np.any(quota < -CAPACITY_TOLERANCE * np.maximum(data.quota_rhs, 1.0)):
+            return math.inf
+        capital = None
+        budget = data.scenario.rules.capital_budget_usd_per_year
+        if budget is not None:
+            capital = budget - self.fixed_capital(open_sites, train, installed)
+            if capital < -CAPACITY_TOLERANCE * max(budget, 1.0):
+                return math.inf
         value = math.inf
         if self.greedy_applies:
-            value = self._greedy(open_sites, power, racks)
+            value = self._greedy(serving_open, power, racks, quota)
         if not math.isfinite(value):
             lp = self._transport()
             value = lp.solve(
-                open_sites, np.maximum(power, 0), np.maximum(racks, 0), carbon, deadline
+                serving_open,
+                np.maximum(power, 0),
+                np.maximum(racks, 0),
+                carbon,
+                deadline,
+                quota_left=np.maximum(quota, 0),
+                capital_left=None if capital is None else max(capital, 0.0),
             )
             self.lp_status = lp.last_status
             self._last = None
-        liquid = self._liquid(open_sites, train)
         return (
             value
-            + float(st.fixed_cost[open_sites].sum() + st.liquid_cost[liquid].sum())
+            + float(st.fixed_cost[open_sites].sum() + st.liquid_cost[installed].sum())
             + float(tr.cost[train].sum())
+            + data.training_install_cost(train)
         )
 
-    def _greedy(self, open_sites: np.ndarray, power: np.ndarray, racks: np.ndarray) -> float:
+    def _greedy(
+        self,
+        open_sites: np.ndarray,
+        power: np.ndarray,
+        racks: np.ndarray,
+        quota: np.ndarray | None = None,
+    ) -> float:
         """Each region whole at its cheapest open pair (or unserved when cheaper); its cost
         if that fits every site's power and racks left — then it is the LP's optimum — else
         inf. Pairs are stored region by region, so the minima are segment reductions."""
@@ -326,6 +439,8 @@ class PrimalSolver:
         tol = CAPACITY_TOLERANCE * np.maximum(data.sites.power_mw, 1.0)
         if np.any(load > power + tol) or np.any(space > racks + tol):
             return math.inf
+        if quota is not None and not self._quotas_hold(pairs, 1.0, quota):
+            return math.inf
         serve = np.zeros(len(sv))
         serve[pairs] = 1.0
         self._last = (serve, unserved.astype(float), best)
@@ -339,15 +454,30 @@ class PrimalSolver:
             return self._last[2]
         return self._transport().demand_duals()
 
-    def _liquid(self, open_sites: np.ndarray, train: np.ndarray) -> np.ndarray:
-        tr, sv = self.data.training, self.data.serving
+    @property
+    def _serve_liquid(self) -> np.ndarray:
+        """Sites whose inference needs the liquid option installed (computed once)."""
+        if self._serve_needs is None:
+            sv = self.data.serving
+            self._serve_needs = np.zeros(self.data.n_sites, dtype=bool)
+            self._serve_needs[sv.site[sv.needs_liquid]] = True
+        return self._serve_needs
+
+    def _liquid(
+        self, open_sites: np.ndarray, train: np.ndarray, given: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Liquid installed: where training needs it, and ``given`` (else wherever inference
+        at an open site needs it)."""
+        tr = self.data.training
         liquid = np.zeros(self.data.n_sites, dtype=bool)
         liquid[tr.site[train & tr.needs_liquid]] = True
-        serve_liquid = np.zeros(self.data.n_sites, dtype=bool)
-        serve_liquid[sv.site[sv.needs_liquid]] = True
-        return liquid | (serve_liquid & open_sites)
+        if given is not None:
+            return liquid | (given & open_sites)
+        return liquid | (self._serve_liquid & open_sites)
 
-    def lp_candidate(self, open_sites: np.ndarray, train: np.ndarray) -> Candidate:
+    def lp_candidate(
+        self, open_sites: np.ndarray, train: np.ndarray, *, liquid: np.ndarray | None = None
+    ) -> Candidate:
         """Decisions of the last :meth:`lp_cost` evaluation (unused sites closed)."""
         data = self.data
         if self._last is not None:
@@ -365,7 +495,7 @@ class PrimalSolver:
                 unserved[unserved < 1e-9] = 0.0
         decisions = Decisions(
             open=open_sites.copy(),
-            liquid=self._liquid(open_sites, train),
+            liquid=self._liquid(open_sites, train, liquid),
             train=train.copy(),
             serve=serve,
             unserved=unserved,
@@ -499,6 +629,8 @@ def _start_vector(
     has = data.liquid_option >= 0
     column = cols.install[data.liquid_option[has]]
     x[column[column >= 0]] = d.liquid[has][column >= 0].astype(float)
+    column = cols.install[data.training_installs(d.train)]
+    x[column[column >= 0]] = 1.0
     x[cols.train] = d.train[train_idx].astype(float)
     x[cols.serve] = d.serve[serve_idx]
     if cols.unserved is not None:
@@ -541,8 +673,9 @@ class LocalSearch:
         self.primal = primal
         self.candidates = candidates
         self.must = primal.data.sites.open_lb > 0
-        self.power = primal.data.sites.power_mw
         self.need = capacity_need(primal.data)
+        # a cloud facility without a quota has P = ∞: as good as the whole need
+        self.power = np.minimum(primal.data.sites.power_mw, 2.0 * max(self.need, 1.0))
         self.moves = 0
         self.evaluations = 0
 

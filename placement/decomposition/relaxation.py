@@ -1,41 +1,62 @@
 """The Lagrangian relaxation of the strong placement MILP, evaluated exactly with numpy.
 
-Notation as in :mod:`placement.formulations.strong`: sites i, regions j, clusters k; serving
-pairs p = (i, j) with share x_p ∈ [0, s̄], facility MW F_p per unit share and cost c_p;
-training pairs q = (i, k) with t_q ∈ {0,1}, facility MW F_q, racks R_q, cost c_q.
+Notation as in :mod:`placement.formulations.strong`: "sites" i are *facilities* (a site in
+one financing mode: build, lease or cloud), regions j, clusters k; serving pairs
+p = (i, j, h) (h the inference hardware) with share x_p ∈ [0, s̄], use F_p of the facility's
+capacity row per unit share (build: facility MW, lease: IT MW, cloud: the units of the
+instance type under the facility's quota, see :mod:`placement.decomposition.classic`) and
+cost c_p; training pairs q = (i, k, o) (o one of the cluster's ways to be built) with
+t_q ∈ {0,1}, use F_q, racks R_q, cost c_q.
 
 Dualised rows (multipliers in one flat vector ``lam``):
 
-* demand       Σ_i x_ij + z_j = 1                      u_j free
-* training     Σ_i t_ik = 1                            v_k free
+* demand       Σ_{i,h} x_ijh + z_j = 1                  u_j free
+* training     Σ_{i,o} t_iko = 1                        v_k free
 * carbon cap   Σ_p e_p x_p / C + Σ_q e_q t_q / C ≤ 1     μ ≥ 0  (row scaled by the cap C)
 * training sites  Σ_i τ_i ≤ T                          η ≥ 0
+* capital budget  (Σ_i K_i y_i + Σ_s K_s w_s + Σ_p k_p x_p + Σ_q k_q t_q) / B ≤ 1   β ≥ 0
+  (annualised capital of open facilities, installed cooling options and pairs; its price
+  β/B adds to f_i, g_i, G_s and the pairs' reduced costs)
 
-Everything else is kept, so the relaxation separates into one problem per site plus a small
-selection problem over the sites. With reduced costs c̄_p = c_p + μ e_p / C − u_j and
-c̄_q = c_q + μ e_q / C − v_k, the value of *opening* site i is
+Dropped rows (each dropped row only enlarges the feasible set, so L stays a lower bound; every
+solution the heuristics return holds them): the share cap of a site's facilities together,
+Σ_{i at site, h} x_ijh ≤ s̄ (each pair keeps x_p ≤ s̄), and a cloud facility's quotas beyond
+the one that is its capacity row.
+
+Everything else is kept, so the relaxation separates into one problem per facility plus a
+small selection problem over the facilities. With reduced costs c̄_p = c_p + μ e_p / C − u_j
+and c̄_q = c_q + μ e_q / C − v_k, the value of *opening* facility i is
 
     O_i = f_i + min( A_i , B_i + η )
     A_i = min over liquid l ∈ {0,1}:  g_i·l + K_i(cap0_i)             (no training at i)
-    B_i = min over non-empty training sets S and l: g_i·l + Σ_{q∈S} c̄_q + K_i(cap_i(S))
+    B_i = min over non-empty training sets S and l: g_i·l + Σ_{q∈S} c̄_q + G_i(S)
+          + K_i(cap_i(S))
 
 where K_i(cap) = min { Σ_p c̄_p x_p : Σ_p F_p x_p ≤ cap, 0 ≤ x_p ≤ s̄ } is a continuous
 knapsack (greedy by ratio c̄_p / F_p, exact), cap_i(S) = min(P_i − F_S, (R_i − R_S)/ρ_i) the
-power left for inference (ρ_i: racks per facility MW of inference, the same for every
-inference pair at a site, so power and racks collapse into one capacity), liquid is needed by
-the pairs that need it (inference at i needs it when the site's air limit is below the
-inference density), and only sets S of pairs with c̄_q < 0 can be optimal. They are enumerated
-(at most ``MAX_ENUMERATED`` per site); beyond that a site's B_i is replaced by a lower bound
-(every candidate taken, their capacity use ignored) and the bound stays valid.
+capacity left for inference with ρ_i = min_p R_p / F_p over the facility's inference pairs
+(Σ R_p x_p ≤ R' implies ρ_i Σ F_p x_p ≤ R', so power and racks collapse into one capacity
+validly, and exactly when one hardware type in one cooling option serves there), liquid
+(the facility's one cooling option with a fixed cost g_i) is needed by the pairs that need it,
+G_i(S) = Σ G_s over the cooling options with a fixed cost that the pairs of S need at a
+facility offering several (each paid once), and only sets S of pairs with c̄_q < 0 can be
+optimal. They are enumerated (at most ``MAX_ENUMERATED`` per facility); beyond that a
+facility's B_i is replaced by a lower bound (of each cluster its best candidate taken, their
+capacity use and their options' G_s ignored) and the bound stays valid. A set S holds at
+most one pair of each cluster (Σ_{q of k at i} t_q ≤ 1, implied by the assignment row and
+kept in the subproblem: a cluster's ways to be built and cooling options at one facility are
+alternatives).
 
 The site selection minimises Σ_i O_i y_i over y ∈ {0,1} with the node's fixings, at most
 ``max_sites`` open (by sorting), and — when demand is hard and there is no site limit —
-Beasley's aggregate capacity row Σ_i P_i y_i ≥ D, where D = Σ_j min_p F_p + Σ_k min_q F_q is
-the facility MW any solution needs. That row makes the selection a covering 0-1 knapsack; it is
-solved by dynamic programming on weights rounded *up* to a grid, a relaxation of it, so the
-value stays a lower bound. The Lagrangian value is
+Beasley's aggregate capacity row Σ_i min(P_i, D) y_i ≥ D, where D = Σ_j min_p F_p +
+Σ_k min_q F_q is the capacity any solution needs (Σ_i P_i y_i ≥ Σ_p F_p x_p ≥ D, whatever
+each facility's unit; min(P_i, D) keeps the 0-1 row as it is and a cloud facility's P_i = ∞
+out of the arithmetic). That row makes the selection a covering 0-1 knapsack; it is solved by
+dynamic programming on weights rounded *up* to a grid, a relaxation of it, so the value stays
+a lower bound. The Lagrangian value is
 
-    L(lam) = Σ_j u_j + Σ_k v_k − μ − η T + Σ_j min(0, U_j − u_j) + Σ_i O_i y_i
+    L(lam) = Σ_j u_j + Σ_k v_k − μ − η T − β + Σ_j min(0, U_j − u_j) + Σ_i O_i y_i
 
 (U_j the unserved penalty when demand is soft), a valid lower bound on the optimum of every
 solution that respects the node's fixings, for any multipliers. It is reported minus a
@@ -98,11 +119,37 @@ class Relaxation:
     carbon_cap: float | None
     demand_floor: float  # D of the aggregate capacity row (0: not used)
     max_objective: float  # no feasible solution costs more (a bound above means infeasible)
+    # facilities with several cooling options with a fixed cost: per training pair the bit
+    # of the option it needs (−1: none), per facility and bit that option's fixed cost G_s
+    t_install_bit: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    install_cost: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # the capital budget Σ capital ≤ B (None: none), dualised like the carbon cap: annualised
+    # capital per unit share / per training pair / per open facility / per installed option
+    budget: float | None = None
+    s_capital: np.ndarray = field(default_factory=lambda: np.empty(0))
+    t_capital: np.ndarray = field(default_factory=lambda: np.empty(0))
+    fixed_capital: np.ndarray = field(default_factory=lambda: np.empty(0))
+    liquid_capital: np.ndarray = field(default_factory=lambda: np.empty(0))
+    install_capital: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     # ------------------------------------------------------------------ layout of lam
     @property
     def n_multipliers(self) -> int:
-        return self.n_regions + self.n_clusters + self.has_carbon + self.has_training_limit
+        return (
+            self.n_regions
+            + self.n_clusters
+            + self.has_carbon
+            + self.has_training_limit
+            + self.has_budget
+        )
+
+    @property
+    def has_budget(self) -> int:
+        return int(self.budget is not None)
+
+    def budget_multiplier(self, lam: np.ndarray) -> float:
+        """β, the capital budget's multiplier (the last entry of ``lam``; 0 without one)."""
+        return float(lam[-1]) if self.has_budget else 0.0
 
     @property
     def has_carbon(self) -> int:
@@ -136,10 +183,14 @@ def build_relaxation(data: Classic, *, knapsack: bool = True) -> Relaxation:
     sv, tr, st = data.serving, data.training, data.sites
     n = data.n_sites
     share_cap = float(data.max_share)
-    ratio = np.zeros(n)
+    # ρ_i = min_p R_p / F_p over the site's inference pairs: Σ R_p x_p ≤ R' implies
+    # ρ_i Σ F_p x_p ≤ R', so the racks row bounds the knapsack's capacity validly (exactly
+    # when every pair has the same ratio: one hardware type in one cooling option)
+    ratio = np.full(n, np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_pair = np.where(sv.facility_mw > 0, sv.racks / sv.facility_mw, 0.0)
-    np.maximum.at(ratio, sv.site, per_pair)
+    np.minimum.at(ratio, sv.site, per_pair)
+    ratio[~np.isfinite(ratio)] = 0.0
     needs = np.zeros(n, dtype=bool)
     needs[sv.site[sv.needs_liquid]] = True
     rules = data.scenario.rules
@@ -160,6 +211,13 @@ def build_relaxation(data: Classic, *, knapsack: bool = True) -> Relaxation:
         train_max = np.zeros(data.n_clusters)
         np.maximum.at(train_max, tr.other, np.maximum(tr.cost, 0.0))
         ceiling += float(train_max.sum())
+    bit, install_cost = _install_bits(data)
+    ceiling += float(np.maximum(install_cost, 0.0).sum())
+    _, install_capital = _install_bits(data, data.source.cooling.fixed_capital)
+    cool = data.source.cooling
+    liquid_capital = np.where(
+        data.liquid_option >= 0, cool.fixed_capital[np.maximum(data.liquid_option, 0)], 0.0
+    )
     return Relaxation(
         n_sites=n,
         n_regions=data.n_regions,
@@ -195,13 +253,43 @@ def build_relaxation(data: Classic, *, knapsack: bool = True) -> Relaxation:
         carbon_cap=rules.carbon_cap_tonnes_per_year,
         demand_floor=floor,
         max_objective=ceiling * (1 + 1e-9) + 1.0,
+        t_install_bit=bit,
+        install_cost=install_cost,
+        budget=rules.capital_budget_usd_per_year,
+        s_capital=sv.capital[order].astype(float),
+        t_capital=tr.capital.astype(float),
+        fixed_capital=data.source.sites.fixed_capital.astype(float),
+        liquid_capital=liquid_capital.astype(float),
+        install_capital=install_capital,
     )
+
+
+def _install_bits(data: Classic, values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per training pair the local bit b of the cooling option it needs installed at a
+    facility with several (−1: none), and the (facility, bit) table of their fixed costs (or
+    of ``values`` per cooling option)."""
+    need = data.train_install
+    n = data.n_sites
+    if not need.size or not np.any(need >= 0):
+        return np.full(len(data.training), -1, dtype=np.int64), np.zeros((n, 0))
+    options = np.unique(need[need >= 0])
+    facility = data.source.cooling.facility[options]
+    # options are numbered facility by facility: the bit is the rank within the facility
+    first = np.searchsorted(facility, facility, side="left")
+    rank = np.arange(options.size) - first
+    table = np.zeros((n, int(rank.max()) + 1))
+    per_option = data.source.cooling.fixed if values is None else values
+    table[facility, rank] = per_option[options]
+    bit = np.full(need.size, -1, dtype=np.int64)
+    has = need >= 0
+    bit[has] = rank[np.searchsorted(options, need[has])]
+    return bit, table
 
 
 def restrict_serving(rel: Relaxation, keep: np.ndarray) -> Relaxation:
     """The relaxation with only the inference pairs selected by ``keep`` (order kept)."""
     fields = ("s_pair", "s_site", "s_site16", "s_region", "s_weight", "s_inv_weight")
-    fields += ("s_cost", "s_carbon")
+    fields += ("s_cost", "s_carbon", "s_capital")
     return dataclasses.replace(rel, **{name: getattr(rel, name)[keep] for name in fields})
 
 
@@ -324,6 +412,10 @@ class Evaluator:
         self._carbon_scale = rel.carbon_cap if rel.carbon_cap else 1.0
         self._carbon_rhs = 1.0 if rel.carbon_cap else 0.0
         self._t_carbon = rel.t_carbon / self._carbon_scale
+        # the capital budget scaled the same way, Σ capital/B ≤ 1 (a zero budget: Σ ≤ 0)
+        self._budget_scale = rel.budget if rel.budget else 1.0
+        self._budget_rhs = 1.0 if rel.budget else 0.0
+        self._t_capital = rel.t_capital / self._budget_scale
         self._core_keep: np.ndarray | None = None
         self._core_floor: np.ndarray | None = None
         self.core_builds = 0
@@ -357,6 +449,7 @@ class Evaluator:
     def _use(self, rel: Relaxation) -> None:
         self.rel = rel
         self._s_carbon = rel.s_carbon / self._carbon_scale
+        self._s_capital = rel.s_capital / self._budget_scale
 
     def _ensure_core(self, u: np.ndarray) -> None:
         """Make the core exact at demand multipliers u (grow it where needed)."""
@@ -386,6 +479,7 @@ class Evaluator:
             self._ensure_core(lam[: self.full.n_regions])
         rel = self.rel
         u, v, mu, eta = rel.split(lam)
+        beta = rel.budget_multiplier(lam)
         # ---- reduced costs
         s_red = rel.s_cost - u[rel.s_region]
         if mu:
@@ -393,6 +487,17 @@ class Evaluator:
         t_red = rel.t_cost - v[rel.t_cluster] if rel.t_site.size else np.empty(0)
         if mu and rel.t_site.size:
             t_red = t_red + mu * self._t_carbon
+        if beta:  # the budget's price on capital: pairs, facilities and cooling options
+            s_red = s_red + beta * self._s_capital
+            if rel.t_site.size:
+                t_red = t_red + beta * self._t_capital
+            scale = beta / self._budget_scale
+            rel = dataclasses.replace(
+                rel,
+                fixed=rel.fixed + scale * rel.fixed_capital,
+                liquid_cost=rel.liquid_cost + scale * rel.liquid_capital,
+                install_cost=rel.install_cost + scale * rel.install_capital,
+            )
 
         # ---- continuous knapsacks of inference, sorted candidates
         serve_ok = fix.open_hi & (~rel.serve_needs_liquid | fix.liquid_hi)
@@ -427,7 +532,10 @@ class Evaluator:
 
         # ---- site selection
         constant = (
-            float(u.sum() + v.sum()) - mu * self._carbon_rhs - eta * (rel.max_training_sites or 0)
+            float(u.sum() + v.sum())
+            - mu * self._carbon_rhs
+            - eta * (rel.max_training_sites or 0)
+            - beta * self._budget_rhs
         )
         unserved = np.zeros(rel.n_regions)
         if rel.unserved_cost is not None:
@@ -455,6 +563,7 @@ class Evaluator:
         margin = RELATIVE_MARGIN * (
             float(np.abs(u).sum() + np.abs(v).sum())
             + abs(mu)
+            + abs(beta)
             + abs(eta) * (rel.max_training_sites or 0)
             + float(np.abs(open_value[selected]).sum())
             + float(rel.fixed[selected].sum() + rel.liquid_cost[selected].sum())
@@ -476,6 +585,17 @@ class Evaluator:
             parts.append(np.array([emitted - self._carbon_rhs]))
         if rel.has_training_limit:
             parts.append(np.array([float(tsite.sum()) - rel.max_training_sites]))
+        if rel.has_budget:
+            spent = float(self._s_capital[serve_index] @ serve_share)
+            spent += float(self._t_capital[train].sum())
+            fixed = rel.fixed_capital[selected].sum() + rel.liquid_capital[liquid].sum()
+            if rel.install_capital.shape[1]:
+                own = np.flatnonzero(train & (rel.t_install_bit >= 0))
+                used = np.unique(
+                    rel.t_site[own] * rel.install_capital.shape[1] + rel.t_install_bit[own]
+                )
+                fixed += rel.install_capital.ravel()[used].sum()
+            parts.append(np.array([spent + float(fixed) / self._budget_scale - self._budget_rhs]))
         subgradient = np.concatenate(parts)
         return SubSolution(
             value=value,
@@ -561,7 +681,8 @@ class _Knapsacks:
         ratio_all = None
         if theta is not None and np.isfinite(theta).any():
             limit = np.where(reorder_all, np.nan, theta)
-            ratio_all = s_red * rel.s_inv_weight  # −inf for weightless pairs
+            with np.errstate(invalid="ignore"):  # 0 · ∞: a weightless pair at c̄ = 0 (no item)
+                ratio_all = s_red * rel.s_inv_weight  # −inf for weightless pairs
             beyond = ratio_all > limit[rel.s_site]  # NaN limit: nothing is beyond
             cand = np.flatnonzero(negative & ~beyond)
             kept = _sum_by(rel.s_site[cand], rel.s_weight[cand], rel.n_sites)
@@ -732,6 +853,11 @@ def _training_configs(
     f_cost = _sum_by(rel.t_site[forced_idx], t_red[forced_idx], n)
     f_liquid = np.zeros(n, dtype=bool)
     f_liquid[rel.t_site[forced_idx[rel.t_needs_liquid[forced_idx]]]] = True
+    installs = rel.install_cost.shape[1] > 0
+    f_bits = np.zeros(n, dtype=np.int64)
+    if installs:
+        fb = forced_idx[rel.t_install_bit[forced_idx] >= 0]
+        np.bitwise_or.at(f_bits, rel.t_site[fb], np.left_shift(1, rel.t_install_bit[fb]))
     has_forced = np.zeros(n, dtype=bool)
     has_forced[rel.t_site[forced_idx]] = True
 
@@ -752,14 +878,29 @@ def _training_configs(
     racks = f_racks[combo_site].copy()
     cost = f_cost[combo_site].copy()
     needs = f_liquid[combo_site].copy()
+    bits = f_bits[combo_site].copy()
+    # at most one pair of a cluster per facility (implied by Σ t = 1, kept in the subproblem:
+    # a cluster's options or cooling choices at one facility are alternatives, not a set)
+    one_each = rel.n_clusters <= 62
+    placed = np.zeros(combo_site.size, dtype=np.int64)
+    twice = np.zeros(combo_site.size, dtype=bool)
     for b in range(int(m.max(initial=0))):
         member = ((combo_mask >> b) & 1).astype(bool) & (b < count[combo_site])
         q = cand[np.where(member, first[combo_site] + b, 0)] if cand.size else np.zeros(0, int)
+        if one_each:
+            flag = np.where(member, np.left_shift(1, rel.t_cluster[q]), 0)
+            twice |= (placed & flag) != 0
+            placed |= flag
         power += np.where(member, rel.t_power[q], 0.0)
         racks += np.where(member, rel.t_racks[q], 0.0)
         cost += np.where(member, t_red[q], 0.0)
         needs |= member & rel.t_needs_liquid[q]
-    nonempty = (combo_mask > 0) | has_forced[combo_site]
+        if installs:
+            own = member & (rel.t_install_bit[q] >= 0)
+            bits |= np.where(own, np.left_shift(1, np.maximum(rel.t_install_bit[q], 0)), 0)
+    for b in range(rel.install_cost.shape[1]):  # each option in use paid once: Σ_s∈S G_s
+        cost += np.where((bits >> b) & 1, rel.install_cost[combo_site, b], 0.0)
+    nonempty = ((combo_mask > 0) | has_forced[combo_site]) & ~twice
     cap = _capacity(rel, combo_site, power, racks)
     serve = knap.value(combo_site, cap)
     value, liquid = _liquid_choice(rel, fix, combo_site, cost, needs, serve)
@@ -781,7 +922,13 @@ def _training_configs(
 
     # ---- relaxed sites: all candidates taken, their power/racks ignored, liquid optional
     if relaxed.size:
-        all_cost = _sum_by(c_site, t_red[cand], n)[relaxed] + f_cost[relaxed]
+        # every candidate taken, but of each cluster only its best at the facility
+        key = c_site * max(rel.n_clusters, 1) + rel.t_cluster[cand]
+        best_of = np.full(n * max(rel.n_clusters, 1), 0.0)
+        np.minimum.at(best_of, key, t_red[cand])
+        all_cost = best_of.reshape(n, -1).sum(axis=1)[relaxed] + f_cost[relaxed]
+        for b in range(rel.install_cost.shape[1]):  # the forced pairs' options (G ≥ 0)
+            all_cost += np.where((f_bits[relaxed] >> b) & 1, rel.install_cost[relaxed, b], 0.0)
         cap = _capacity(rel, relaxed, np.zeros(relaxed.size), np.zeros(relaxed.size))
         serve = knap.value(relaxed, cap)
         value, liquid = _liquid_choice(
@@ -874,18 +1021,20 @@ def forced_selection_values(
     """
     if rel.max_sites is not None or rel.demand_floor <= 0:
         return None
+    # P_i ↦ min(P_i, D) leaves the 0-1 row Σ P_i y_i ≥ D as it is (a cloud facility: P = ∞)
+    power = np.minimum(rel.power, rel.demand_floor)
     forced = fix.open_lo
     free = fix.open_hi & ~forced
     ok = free & np.isfinite(open_value)
     neg = ok & (open_value < 0)
     y0 = forced | neg
     base = float(open_value[y0].sum())
-    need = rel.demand_floor - float(rel.power[y0].sum())
+    need = rel.demand_floor - float(power[y0].sum())
     items = np.flatnonzero(ok & ~neg)
     n = rel.n_sites
     if_open = np.full(n, np.inf)
     if_closed = np.full(n, base)
-    top = max(need, need + float(rel.power[neg].max(initial=0.0)))
+    top = max(need, need + float(power[neg].max(initial=0.0)))
     if top <= 0:
         if_open[items] = base + open_value[items]
         if_open[neg] = base
@@ -894,13 +1043,13 @@ def forced_selection_values(
         return None
     delta = top / units
     cost = open_value[items]
-    weight = np.ceil(rel.power[items] / delta + 1e-9).astype(np.int64)
+    # (weights and targets beyond the grid are capped: a tiny need makes δ tiny)
+    weight = np.minimum(np.ceil(power[items] / delta + 1e-9), units + 1).astype(np.int64)
     size = units + 1
 
     def target(amount: np.ndarray | float) -> np.ndarray:
-        return np.maximum(np.ceil(np.asarray(amount, dtype=float) / delta - 1e-9), 0).astype(
-            np.int64
-        )
+        grid = np.ceil(np.asarray(amount, dtype=float) / delta - 1e-9)
+        return np.clip(grid, 0, units + 1).astype(np.int64)
 
     def tables(order: np.ndarray) -> np.ndarray:
         """Row k: the cheapest cover of each grid level by the first k items of ``order``."""
@@ -924,7 +1073,7 @@ def forced_selection_values(
             closed = np.full(m, np.inf)
         else:
             closed = np.min(before[:, : t_need + 1] + after[:, t_need::-1], axis=1)
-        t_open = target(np.maximum(need - rel.power[items], 0.0))
+        t_open = target(np.maximum(need - power[items], 0.0))
         opened = np.empty(m)
         for k in range(m):
             t = int(t_open[k])
@@ -935,7 +1084,7 @@ def forced_selection_values(
     chosen = base + (full[t_need] if t_need < size else np.inf)  # Y*, on this grid
     if_closed[~ok] = chosen  # sites that cannot open (or are fixed) change nothing
     if_open[neg] = chosen
-    t_neg = target(need + rel.power[neg])
+    t_neg = target(need + power[neg])
     reach = np.where(t_neg < size, full[np.minimum(t_neg, size - 1)], np.inf)
     if_closed[neg] = base - open_value[neg] + reach
     return if_open, if_closed
@@ -958,6 +1107,7 @@ def covering_knapsack(
     """
     if need <= 0:
         return 0.0, np.zeros(cost.size, dtype=bool)
+    weight = np.minimum(weight, need)  # an item that covers the need alone (cloud: inf) still does
     # a greedy cover (by cost per weight) costs at least the optimum: items dearer than it
     # cannot be in an optimal cover, for the true row or the rounded one
     by_ratio = np.argsort(cost / np.maximum(weight, 1e-300), kind="stable")

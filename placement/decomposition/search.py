@@ -583,7 +583,7 @@ class Search:
                 if kind == "open" and BRANCH_RULE == "pseudo" and self._pc_count.sum() >= 8:
                     score = self._pseudo_score(free, avg) * (score > INTEGRAL)
                 elif kind == "open" and BRANCH_RULE in ("capacity", "pseudo"):
-                    score = score * self.rel.power[free]
+                    score = score * _finite(self.rel.power)[free]
                 elif kind == "open" and BRANCH_RULE == "fixed":
                     score = score * self.rel.fixed[free]
                 return kind, int(free[np.argmax(score)])
@@ -591,14 +591,15 @@ class Search:
 
     def _solve_leaf(self, fix: Fixings, bound: float) -> None:
         """Every binary is fixed: open sites, liquid cooling, the one pair of each cluster.
-        What is left is the inference LP, solved exactly by the warm LP; with liquid only
-        where needed it is a relaxation of the leaf and a feasible solution at once, so its
-        value closes the leaf."""
+        What is left is the inference LP with the leaf's liquid decisions (inference that
+        needs liquid only where it is installed), solved exactly by the warm LP: its value
+        closes the leaf."""
         self.stats.leaves_solved += 1
         sites, train = fix.open_lo.copy(), fix.train_lo.copy()
-        value = self.primal.lp_cost(sites, train, self.deadline)
+        liquid = fix.liquid_lo & sites  # fixed at a leaf: the cost of exactly this leaf
+        value = self.primal.lp_cost(sites, train, self.deadline, liquid=liquid)
         if math.isfinite(value):
-            self.offer(self.primal.lp_candidate(sites, train))
+            self.offer(self.primal.lp_candidate(sites, train, liquid=liquid))
             self.exclude(max(bound, value - 1e-9 * abs(value)))
         elif self.primal.lp_status != "infeasible":
             self.exclude(bound)  # not settled (time): keep what the node proved
@@ -641,14 +642,15 @@ def repair(
             sites[tr.site[order[first]]] = True
     need = capacity_need(data)
     if need > 0:
-        have = float(rel.power[sites].sum())
+        power = np.minimum(rel.power, 2.0 * need)  # a cloud facility: P = ∞
+        have = float(power[sites].sum())
         if have < need * (1 + margin):
             rest = np.flatnonzero(~sites & rel.open_ub & np.isfinite(value))
-            if float(rel.power[rest].sum()) + have < need * (1 + margin):
+            if float(power[rest].sum()) + have < need * (1 + margin):
                 return sites | rel.open_ub
             _, chosen = covering_knapsack(
                 np.maximum(value[rest], 0.0),
-                rel.power[rest],
+                power[rest],
                 need * (1 + margin) - have,
                 exact=False,
             )
@@ -662,9 +664,16 @@ def repair(
         short = load > rel.power
         stressed = np.zeros(data.n_regions, dtype=bool)
         stressed[sv.other[at[short[sv.site[at]]]]] = True
-        if stressed.any():
-            pairs = np.flatnonzero(stressed[sv.other] & ~sites[sv.site] & rel.open_ub[sv.site])
+        pairs = np.flatnonzero(stressed[sv.other] & ~sites[sv.site] & rel.open_ub[sv.site])
+        if pairs.size:  # (every eligible site may be open already: nothing to add)
             order = pairs[np.lexsort((value[sv.site[pairs]], sv.other[pairs]))]
             first = np.r_[True, sv.other[order][1:] != sv.other[order][:-1]]
             sites[sv.site[order[first]]] = True
     return sites
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """``values`` with ±inf (a cloud facility's power) replaced by the largest finite one."""
+    finite = np.isfinite(values)
+    top = float(values[finite].max(initial=1.0)) if finite.any() else 1.0
+    return np.where(finite, values, top)

@@ -48,14 +48,15 @@ def initial_multipliers(rel: Relaxation) -> np.ndarray:
     for cluster k's training pairs; μ = η = 0."""
     lam = np.zeros(rel.n_multipliers)
     u = np.full(rel.n_regions, np.inf)
-    share = rel.fixed[rel.s_site] * rel.s_weight / (rel.share_cap * rel.power[rel.s_site])
+    power = np.where(rel.power > 0, rel.power, np.inf)  # a zero cloud quota: no share
+    share = rel.fixed[rel.s_site] * rel.s_weight / (rel.share_cap * power[rel.s_site])
     np.minimum.at(u, rel.s_region, rel.s_cost + share)
     if rel.unserved_cost is not None:
         u = np.minimum(u, rel.unserved_cost)
     lam[: rel.n_regions] = np.where(np.isfinite(u), u, 0.0)
     if rel.n_clusters:
         v = np.full(rel.n_clusters, np.inf)
-        share = rel.fixed[rel.t_site] * rel.t_power / rel.power[rel.t_site]
+        share = rel.fixed[rel.t_site] * rel.t_power / power[rel.t_site]
         np.minimum.at(v, rel.t_cluster, rel.t_cost + share)
         lam[rel.n_regions : rel.n_regions + rel.n_clusters] = np.where(np.isfinite(v), v, 0.0)
     return lam
