@@ -447,6 +447,38 @@ def test_sites_closed_for_good_as_the_incumbent_improves_keep_the_bound_valid(
         assert search.upper == pytest.approx(optimum, rel=1e-6)
 
 
+def test_a_near_incumbent_placement_seeds_a_local_search_of_its_own(monkeypatch):
+    """The local search can start from a heuristic placement other than the incumbent: with
+    a far-off incumbent (every site open), a start one site away from the optimum's sites
+    (the MILP's, verified) reaches the optimum, which 40 moves from the incumbent cannot."""
+    scn = random_cflp(15, 120, seed=3, capacity_ratio=3.0)
+    optimum = milp(scn).objective
+    data = classic_view(build_model_data(scn))
+    rel = build_relaxation(data)
+    exact = Search(data, rel, gap=1e-9, deadline=None)
+    exact.run_root(initial_multipliers(rel))
+    exact.run_tree()
+    assert exact.upper == pytest.approx(optimum, rel=1e-6)
+    best_sites = exact.incumbent.decisions.open
+    search = Search(data, rel, gap=1e-9, deadline=None)
+    for name in ("try_sites", "local_search", "dive", "round_estimate"):
+        monkeypatch.setattr(search, name, lambda *args, **kwargs: None)
+    root = search.run_root(initial_multipliers(rel))
+    monkeypatch.undo()
+    train = np.zeros(len(data.training), dtype=bool)
+    everything = np.ones(data.n_sites, dtype=bool)
+    search.primal.lp_cost(everything, train)
+    search.offer(search.primal.lp_candidate(everything, train))
+    far = search.upper
+    one_more = best_sites.copy()
+    one_more[np.flatnonzero(~best_sites)[0]] = True
+    search.primal.lp_cost(one_more, train)
+    start = search.primal.lp_candidate(one_more, train)
+    assert far > start.objective * 1.01 > optimum * 1.01
+    search.local_search(root.sub, everything, start=start)
+    assert search.upper == pytest.approx(optimum, rel=1e-6)
+
+
 # ---------------------------------------------------------------------------- API
 def test_unsupported_features_are_listed():
     data = build_model_data(random_cflp(5, 10, seed=0))

@@ -53,6 +53,7 @@ NODE_MIN_GAIN = 0.02  # a node's ascent stalls below this share of its gap per p
 HEURISTIC_EVERY = 150  # root iterations between Lagrangian heuristics
 HEURISTIC_FROM = 300  # the first root iteration to try one at
 NODE_HEURISTIC_EVERY = 5  # nodes between Lagrangian heuristics
+NEAR_INCUMBENT = 2e-3  # a heuristic placement this close to U seeds a local search of its own
 LOCAL_SEARCH_SHARE = 0.05  # of the time left, at most, per local search
 LOCAL_MOVES = 40  # exact evaluations, at most, per local search
 LOCAL_EVERY = 25  # nodes between local searches (after the incumbent improved)
@@ -195,8 +196,11 @@ class Search:
         lam[: self.rel.n_regions] = prices
         return self.evaluator.evaluate(lam, Fixings.root(self.rel)).open_value
 
-    def local_search(self, sub: SubSolution, candidates: np.ndarray) -> None:
-        """Improve the incumbent by add/drop/swap moves with its training kept."""
+    def local_search(
+        self, sub: SubSolution, candidates: np.ndarray, start: Candidate | None = None
+    ) -> None:
+        """Improve the incumbent (or ``start``, a near-incumbent placement) by add/drop/swap
+        moves with its training kept."""
         if self.incumbent is None or self.time_left() <= 0:
             return
         if self.deadline is not None:
@@ -209,7 +213,8 @@ class Search:
         self._improved_since_local = False
         budget = time.perf_counter() + max(0.5, LOCAL_SEARCH_SHARE * self.time_left())
         deadline = budget if self.deadline is None else min(budget, self.deadline)
-        d = self.incumbent.decisions
+        d = (start or self.incumbent).decisions
+        self.local.candidates |= d.open
         sites, cost = self.local.improve(
             d.open, d.train, self._site_values, deadline=deadline, max_evaluations=LOCAL_MOVES
         )
@@ -247,7 +252,11 @@ class Search:
             if self.rel.max_sites is None or int(sites.sum()) <= self.rel.max_sites:
                 preferred = None if sub is None else sub.train
                 found = self.primal.quick(sites, preferred, deadline=self.deadline)
-                self.offer(found)
+                near = found is not None and found.objective <= self.upper + NEAR_INCUMBENT * abs(
+                    self.upper
+                )
+                if not self.offer(found) and near and sub is not None:
+                    self.local_search(sub, sites, start=found)
                 if found is not None or self.primal.lp_status != "infeasible":
                     break
             else:
