@@ -37,8 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placement.model.data import ModelData, PairArrays
-from placement.model.offer import CLOUD
+from placement.model.data import ModelData, PairArrays, cloud_quotas
 from placement.model.schema import Scenario
 from placement.results import decode
 
@@ -198,16 +197,6 @@ def unsupported(data: ModelData, formulation: str = "strong") -> list[str]:
     return missing
 
 
-def _quotas(data: ModelData) -> list[tuple[int, str, float]]:
-    """(facility, instance type, quota) of every cloud quota (row (6b) of the formulation)."""
-    out = []
-    for f, (i, mode) in enumerate(zip(data.sites.site.tolist(), data.sites.mode, strict=True)):
-        cloud = data.scenario.sites[i].cloud
-        if mode == CLOUD and cloud is not None:
-            out.extend((f, hw, float(q)) for hw, q in cloud.quota_units.items())
-    return out
-
-
 def classic_view(data: ModelData) -> Classic:
     """The :class:`Classic` view of a model :func:`unsupported` accepts."""
     sites, cool = data.sites, data.cooling
@@ -225,7 +214,7 @@ def classic_view(data: ModelData) -> Classic:
     tr = data.training
     train_install = np.where(several[tr.site] & (tr.cooling >= 0), tr.cooling, -1)
     training = dataclasses.replace(training, needs_liquid=training.needs_liquid & ~several[tr.site])
-    quotas = _quotas(data)
+    quotas = [(f, hw, q) for (f, hw), q in cloud_quotas(data).items()]
     sv = data.serving
     serve_quota = np.full(len(sv), -1, dtype=np.int64)
     train_quota = np.full(len(tr), -1, dtype=np.int64)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from placement.milp.linear_model import Labels, LinearModel
-from placement.model.data import ModelData, PairArrays
+from placement.model.data import ModelData, PairArrays, cloud_quotas
 
 
 @dataclass
@@ -359,7 +359,7 @@ def add_space(model: LinearModel, data: ModelData, cols: Columns) -> None:
 def add_cloud_quota(model: LinearModel, data: ModelData, cols: Columns) -> None:
     """(6b) Σ units_q serve_q + Σ units_p train_p ≤ quota_fh for each cloud instance type
     with a quota (inference hardware by id, training options by their cloud_hardware)."""
-    quotas = _quota_table(data)
+    quotas = cloud_quotas(data)
     if not quotas:
         return
     keys = list(quotas)
@@ -387,16 +387,6 @@ def add_cloud_quota(model: LinearModel, data: ModelData, cols: Columns) -> None:
         ub=np.array([quotas[k] for k in keys]),
         labels=Labels(([f"{names[f]}:{hw}" for f, hw in keys],), (np.arange(len(keys)),)),
     )
-
-
-def _quota_table(data: ModelData) -> dict[tuple[int, str], float]:
-    out: dict[tuple[int, str], float] = {}
-    for f, (i, mode) in enumerate(zip(data.sites.site.tolist(), data.sites.mode, strict=True)):
-        cloud = data.scenario.sites[i].cloud
-        if mode == "cloud" and cloud is not None:
-            for hw, quota in cloud.quota_units.items():
-                out[(f, hw)] = float(quota)
-    return out
 
 
 # ---------------------------------------------------------------------------- rules

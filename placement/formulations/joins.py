@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from placement.formulations.components import _at_most, _quota_table
+from placement.formulations.components import _at_most
 from placement.milp.linear_model import Labels, LinearModel
-from placement.model.data import ModelData, PairArrays
+from placement.model.data import ModelData, PairArrays, cloud_quotas
 
 
 def facility_rows(model: LinearModel, block: str, capacity: np.ndarray) -> np.ndarray:
@@ -40,7 +40,7 @@ def quota_rows(model: LinearModel, data: ModelData, facility: np.ndarray, hardwa
     out = np.full(facility.size, -1, dtype=np.int64)
     if rows is None:
         return out
-    position = {key: rows.start + n for n, key in enumerate(_quota_table(data))}
+    position = {key: rows.start + n for n, key in enumerate(cloud_quotas(data))}
     for k, (f, hw) in enumerate(zip(facility.tolist(), hardware, strict=True)):
         out[k] = position.get((f, hw), -1)
     return out

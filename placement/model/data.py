@@ -257,6 +257,18 @@ class ModelData:
         )
 
 
+def cloud_quotas(data: ModelData) -> dict[tuple[int, str], float]:
+    """(facility, instance type) → quota in units, for every cloud quota of the scenario
+    (row (6b) of the formulation), facilities in order."""
+    out: dict[tuple[int, str], float] = {}
+    for f, (i, mode) in enumerate(zip(data.sites.site.tolist(), data.sites.mode, strict=True)):
+        cloud = data.scenario.sites[i].cloud
+        if mode == CLOUD and cloud is not None:
+            for hw, quota in cloud.quota_units.items():
+                out[(f, hw)] = float(quota)
+    return out
+
+
 def build_model_data(scenario: Scenario) -> ModelData:
     """Resolve the menus, prune pairs exactly and compute every coefficient, vectorised."""
     offer = resolve(scenario)
