@@ -356,6 +356,8 @@ class TransportLP:
             self.solves += 1
 
     def _solve_priced(self, open_sites: np.ndarray, deadline: float | None) -> float:
+        """Solve, price, add, until the held LP is optimal or proven infeasible for every
+        column (or the deadline passes: ``unknown``)."""
         ms = self._highspy.HighsModelStatus
         short = self._uncovered(open_sites)
         if short.size:
@@ -378,7 +380,8 @@ class TransportLP:
         self.last_status = "infeasible"
         return math.inf
 
-    def _run(self, deadline: float | None):
+    def _run(self, deadline: float | None) -> object:
+        """One HiGHS run within the deadline; its model status."""
         if deadline is not None:
             left = deadline - time.perf_counter()
             if left <= 0:
