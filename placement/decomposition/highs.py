@@ -20,6 +20,11 @@ from placement.milp.highs import highs_lp, new_highs, stop_requested, use_thread
 from placement.milp.linear_model import LinearModel
 
 MAX_VALUE_SCALING = 4  # HiGHS simplex_scale_strategy: much faster on placement LPs
+CORE_PAIRS = 8  # pairs per region HiGHS holds at first; the others join by pricing
+OPEN_CORE = 4  # cheapest pairs at open sites held per region before a solve
+PRICED_PER_REGION = 2  # most negative pairs per region joining per pricing round
+FARKAS_TOLERANCE = 1e-9  # of the certificate's scale: a margin it must clear
+PRICING_TOLERANCE = 1e-9  # a pair joins when c̄_p < −tol·max(1, |c_p|)
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,17 @@ class TransportLP:
     site has its columns' upper bounds at 0, so consecutive solves differ by a few bounds and
     the dual simplex restarts from the last basis: a local search evaluates a move in a few
     pivots.
+
+    Pricing (``core`` pairs per region; None holds every pair): HiGHS holds the ``core``
+    cheapest pairs of each region at first, and before a solve each region's ``OPEN_CORE``
+    cheapest pairs at open sites. After the solve the reduced cost c̄_p = c_p − a_pᵀ·u of
+    every pair not held, at an open site, is priced at the row duals u; the most negative
+    (``PRICED_PER_REGION`` per region) join and the LP is solved again, until none is
+    negative: then the held optimum is the optimum over every column (the others at 0). A
+    held LP found infeasible is infeasible for every column only when HiGHS's dual ray,
+    checked here, still proves it with the pairs not held at their best (Farkas pricing);
+    else the pairs that weaken the proof join. Exact both ways, and on 200×2,000 CFLP
+    about 4× faster per solve than holding all 400,000 pairs.
     """
 
     def __init__(
@@ -166,6 +182,7 @@ class TransportLP:
         quota: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
         capital: np.ndarray | None = None,
         capital_cap: float | None = None,
+        core: int | None = None,
     ):
         import highspy
 
@@ -216,22 +233,43 @@ class TransportLP:
             rows.append(np.full(n_pairs, self.capital_row))
             cols.append(np.arange(n_pairs))
             vals.append(capital)
-        n_cols = n_pairs
-        col_cost = [cost]
+        matrix = scipy.sparse.csc_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(n_rows, n_pairs),
+        )
+        matrix.eliminate_zeros()
+        self._matrix = matrix
+        self._matrix_t = matrix.T.tocsr()  # reduced costs c − Aᵀu in one product
+        self._cost = np.asarray(cost, dtype=float)
         self.col_ub = np.full(n_pairs, share_cap)
-        col_ub = [self.col_ub]
-        if unserved_cost is not None:
-            rows.append(np.arange(n_regions))
-            cols.append(n_pairs + np.arange(n_regions))
-            vals.append(np.ones(n_regions))
+        self.unserved = unserved_cost is not None
+        held = _core_pairs(region, self._cost, n_regions, core)
+        self._region = region
+        self._held = np.zeros(n_pairs, dtype=bool)
+        self._held[held] = True
+        # HiGHS columns: the held pairs in the order they joined, then (soft demand) unserved
+        self._column_pair = held.astype(np.int64)
+        self._column_of = np.full(n_pairs, -1, dtype=np.int64)
+        self._column_of[held] = np.arange(held.size)
+        sub = matrix[:, held]
+        n_cols = held.size
+        col_cost = [self._cost[held]]
+        col_ub = [self.col_ub[held]]
+        if self.unserved:
+            sub = scipy.sparse.hstack(
+                [
+                    sub,
+                    scipy.sparse.csc_matrix(
+                        (np.ones(n_regions), (np.arange(n_regions), np.arange(n_regions))),
+                        shape=(n_rows, n_regions),
+                    ),
+                ],
+                format="csc",
+            )
             n_cols += n_regions
             col_cost.append(unserved_cost)
             col_ub.append(np.ones(n_regions))
-        matrix = scipy.sparse.csc_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(n_rows, n_cols),
-        )
-        matrix.eliminate_zeros()
+        self._unserved_column = held.size  # first unserved column (fixed: pairs join later)
         lp = highspy.HighsLp()
         lp.num_col_ = n_cols
         lp.num_row_ = n_rows
@@ -248,9 +286,9 @@ class TransportLP:
         lp.row_lower_ = np.concatenate([np.ones(n_regions), np.full(n_rows - n_regions, -np.inf)])
         lp.row_upper_ = upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-        lp.a_matrix_.value_ = matrix.data
+        lp.a_matrix_.start_ = sub.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = sub.indices.astype(np.int32)
+        lp.a_matrix_.value_ = sub.data
         h = new_highs()  # silences the first instance's banner
         h.setOptionValue("output_flag", False)
         use_threads(h, 1)  # one scheduler per process: restart it for another count
@@ -261,12 +299,18 @@ class TransportLP:
         self.h = h
         self.n_pairs = n_pairs
         order = np.argsort(site, kind="stable")
-        self._cols_of_site = np.split(order, np.searchsorted(site[order], sites[1:]))
+        self._pairs_of_site = np.split(order, np.searchsorted(site[order], sites[1:]))
         self._open = np.ones(n_sites, dtype=bool)
         self._row_upper = upper
         self.last_status = ""
         self.solves = 0
         self.seconds = 0.0
+        self.priced_in = 0  # pairs that joined by pricing (or by an infeasible held LP)
+
+    @property
+    def held(self) -> int:
+        """Pairs HiGHS holds now."""
+        return int(self._column_pair.size)
 
     def solve(
         self,
@@ -283,8 +327,11 @@ class TransportLP:
         ``quota_left``: the right-hand sides of the cloud quota rows (what training leaves)."""
         changed = np.flatnonzero(open_sites[self.sites] != self._open[self.sites])
         if changed.size:
-            cols = np.concatenate([self._cols_of_site[k] for k in changed]).astype(np.int32)
-            ub = np.where(open_sites[self.site[cols]], self.col_ub[cols], 0.0)
+            pairs = np.concatenate([self._pairs_of_site[k] for k in changed])
+            cols = self._column_of[pairs]
+            inside = cols >= 0
+            pairs, cols = pairs[inside], cols[inside].astype(np.int32)
+            ub = np.where(open_sites[self.site[pairs]], self.col_ub[pairs], 0.0)
             self.h.changeColsBounds(cols.size, cols, np.zeros(cols.size), ub)
             self._open = open_sites.copy()
         upper = self._row_upper.copy()
@@ -302,31 +349,169 @@ class TransportLP:
             self.h.changeRowsBounds(moved.size, moved.astype(np.int32), lower, upper[moved])
             self._row_upper = upper
         started = time.perf_counter()
-        if deadline is not None:
-            left = deadline - started
-            if left <= 0:
+        try:
+            return self._solve_priced(open_sites, deadline)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.solves += 1
+
+    def _solve_priced(self, open_sites: np.ndarray, deadline: float | None) -> float:
+        """Solve, price, add, until the held LP is optimal or proven infeasible for every
+        column (or the deadline passes: ``unknown``)."""
+        ms = self._highspy.HighsModelStatus
+        short = self._uncovered(open_sites)
+        if short.size:
+            self._hold(short)
+        while True:
+            status = self._run(deadline)
+            if status == ms.kOptimal:
+                joining = self._negative_pairs(open_sites)
+            elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+                joining = self._farkas_pairs(open_sites)
+            else:
                 self.last_status = "unknown"
                 return math.inf
+            if not joining.size:
+                break
+            self._hold(joining)
+        if status == ms.kOptimal:
+            self.last_status = "optimal"
+            return float(self.h.getInfo().objective_function_value)
+        self.last_status = "infeasible"
+        return math.inf
+
+    def _run(self, deadline: float | None) -> object:
+        """One HiGHS run within the deadline; its model status."""
+        if deadline is not None:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return self._highspy.HighsModelStatus.kTimeLimit
             # HiGHS's time limit counts the run time of the object since its creation
             self.h.setOptionValue("time_limit", float(self.h.getRunTime() + left))
         else:
             self.h.setOptionValue("time_limit", math.inf)
         self.h.run()
-        self.seconds += time.perf_counter() - started
-        self.solves += 1
-        status = self.h.getModelStatus()
-        ms = self._highspy.HighsModelStatus
-        if status == ms.kOptimal:
-            self.last_status = "optimal"
-            return float(self.h.getInfo().objective_function_value)
-        infeasible = status in (ms.kInfeasible, ms.kUnboundedOrInfeasible)
-        self.last_status = "infeasible" if infeasible else "unknown"
-        return math.inf
+        return self.h.getModelStatus()
+
+    def _farkas_pairs(self, open_sites: np.ndarray) -> np.ndarray:
+        """Pairs that could make an infeasible held LP feasible (empty: proven infeasible).
+
+        HiGHS's dual ray w is checked here, not trusted: with z = Aᵀw, every x in the column
+        box has wᵀAx ≤ Σ_cols max(z·l, z·u), while every row activity r in its bounds has
+        wᵀr ≥ Σ_rows min(w·L, w·U). When the first sum stays below the second with the pairs
+        not held added at their best, max(0, z_p·s̄), no x at all meets the rows: infeasible.
+        Otherwise the pairs with z_p > 0 join (with every pair of the open sites when the ray
+        is missing or proves nothing).
+        """
+        waiting = np.flatnonzero(~self._held & open_sites[self.site])
+        if not waiting.size:
+            return waiting
+        _, has_ray, ray = self.h.getDualRay()
+        if not has_ray:
+            return waiting
+        ray = np.asarray(ray, dtype=float)
+        lower = np.where(np.arange(ray.size) < self.n_regions, 1.0, -np.inf)
+        column_ub = np.where(open_sites[self.site], self.col_ub, 0.0)
+        for w in (ray, -ray):
+            with np.errstate(invalid="ignore"):
+                rows = np.minimum(w * lower, w * self._row_upper)
+            rows = np.where(w == 0.0, 0.0, rows)
+            if not np.all(np.isfinite(rows)):
+                continue  # w times an infinite bound: this sign proves nothing
+            z = self._matrix_t @ w
+            held = self._column_pair
+            cols = float(np.maximum(z[held] * column_ub[held], 0.0).sum())
+            if self.unserved:  # z_j of the unserved column of region j is w_j
+                cols += float(np.maximum(w[: self.n_regions], 0.0).sum())
+            margin = float(rows.sum()) - cols
+            scale = float(np.abs(rows).sum()) + float(np.abs(z[held] * column_ub[held]).sum())
+            if margin <= FARKAS_TOLERANCE * max(scale, 1.0):
+                continue  # not a proof for the held LP under this sign
+            gain = z[waiting] * self.col_ub[waiting]
+            if float(np.maximum(gain, 0.0).sum()) < margin - FARKAS_TOLERANCE * max(scale, 1.0):
+                return np.empty(0, dtype=np.int64)  # a proof for every pair: infeasible
+            return waiting[gain > 0.0]
+        return waiting
+
+    def _uncovered(self, open_sites: np.ndarray) -> np.ndarray:
+        """Pairs to hold so that each region has its ``OPEN_CORE`` cheapest pairs at open
+        sites held (a held LP with no column of a region at an open site is infeasible)."""
+        if self._held.all():
+            return np.empty(0, dtype=np.int64)
+        at_open = open_sites[self.site]
+        have = np.bincount(self._region[self._held & at_open], minlength=self.n_regions)
+        short = have < OPEN_CORE
+        if not short.any():
+            return np.empty(0, dtype=np.int64)
+        pairs = np.flatnonzero(at_open & short[self._region])
+        order = pairs[np.lexsort((self._cost[pairs], self._region[pairs]))]
+        region = self._region[order]
+        start = np.searchsorted(region, np.arange(self.n_regions))
+        rank = np.arange(order.size) - start[region]
+        chosen = order[rank < OPEN_CORE]
+        return np.sort(chosen[~self._held[chosen]])
+
+    def _negative_pairs(self, open_sites: np.ndarray) -> np.ndarray:
+        """Pairs not held, at open sites, whose reduced cost at the row duals is negative."""
+        if self._held.all():
+            return np.empty(0, dtype=np.int64)
+        u = np.asarray(self.h.getSolution().row_dual, dtype=float)
+        reduced = self._cost - self._matrix_t @ u
+        tolerance = PRICING_TOLERANCE * np.maximum(1.0, np.abs(self._cost))
+        joining = np.flatnonzero((reduced < -tolerance) & ~self._held & open_sites[self.site])
+        if joining.size <= PRICED_PER_REGION * self.n_regions // 4:
+            return joining
+        # the first duals of a held LP far from the optimum price in much too much: take
+        # only the most negative few of each region per round
+        order = joining[np.lexsort((reduced[joining], self._region[joining]))]
+        region = self._region[order]
+        start = np.searchsorted(region, np.arange(self.n_regions))
+        rank = np.arange(order.size) - start[region]
+        return np.sort(order[rank < PRICED_PER_REGION])
+
+    def _hold(self, pairs: np.ndarray) -> None:
+        """Add ``pairs`` (at open sites) to HiGHS's columns; the basis stays warm."""
+        block = self._matrix[:, pairs]
+        first = self.h.getNumCol()
+        self.h.addCols(
+            pairs.size,
+            self._cost[pairs],
+            np.zeros(pairs.size),
+            self.col_ub[pairs],
+            block.nnz,
+            block.indptr[:-1].astype(np.int32),
+            block.indices.astype(np.int32),
+            block.data.astype(float),
+        )
+        self._held[pairs] = True
+        self._column_of[pairs] = first + np.arange(pairs.size)
+        self._column_pair = np.concatenate([self._column_pair, pairs])
+        self.priced_in += int(pairs.size)
 
     def demand_duals(self) -> np.ndarray:
         """Duals of the demand rows at the last solve (the marginal cost of each region)."""
         return np.asarray(self.h.getSolution().row_dual, dtype=float)[: self.n_regions]
 
     def values(self) -> np.ndarray:
-        """Column values of the last solve: pair shares, then unserved shares (soft)."""
-        return np.asarray(self.h.getSolution().col_value, dtype=float)
+        """Values of the last solve: the share of every pair given (0 where not held), then
+        (soft demand) the unserved share of every region."""
+        col = np.asarray(self.h.getSolution().col_value, dtype=float)
+        pairs = np.zeros(self.n_pairs)
+        held = self._column_of >= 0
+        pairs[held] = col[self._column_of[held]]
+        if not self.unserved:
+            return pairs
+        start = self._unserved_column
+        return np.concatenate([pairs, col[start : start + self.n_regions]])
+
+
+def _core_pairs(
+    region: np.ndarray, cost: np.ndarray, n_regions: int, core: int | None
+) -> np.ndarray:
+    """The ``core`` cheapest pairs of each region (every pair when ``core`` is None)."""
+    if core is None:
+        return np.arange(region.size)
+    order = np.lexsort((cost, region))
+    start = np.searchsorted(region[order], np.arange(n_regions))
+    rank = np.arange(order.size) - np.repeat(start, np.diff(np.r_[start, order.size]))
+    return np.sort(order[rank < core])

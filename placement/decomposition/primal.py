@@ -120,9 +120,12 @@ def objective_of(data: Classic, decisions: Decisions) -> float:
 class PrimalSolver:
     """Best solution within a given set of open sites, with caching and screening."""
 
-    def __init__(self, data: Classic, *, seed: int = 0):
+    def __init__(self, data: Classic, *, seed: int = 0, core: int | None = highs.CORE_PAIRS):
+        """``core``: pairs per region the inference LP holds at first, the others joining by
+        pricing (None: every pair held; see :class:`highs.TransportLP`)."""
         self.data = data
         self.seed = seed
+        self.core = core
         self._seen: dict[bytes, tuple[str, float]] = {}
         self.last_status = ""  # fast | optimal | feasible | infeasible | screened | seen | ...
         self.last_bound = -math.inf  # proven lower bound of the last restricted problem
@@ -286,6 +289,7 @@ class PrimalSolver:
                 else None,
                 capital=_take(sv.capital, cols),
                 capital_cap=data.scenario.rules.capital_budget_usd_per_year,
+                core=self.core,
             )
         return self._lp
 
