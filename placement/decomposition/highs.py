@@ -243,7 +243,9 @@ class TransportLP:
         self._cost = np.asarray(cost, dtype=float)
         self.col_ub = np.full(n_pairs, share_cap)
         self.unserved = unserved_cost is not None
-        held = _core_pairs(region, self._cost, n_regions, core)
+        held = np.arange(n_pairs)
+        if core is not None:
+            held = _best_per_region(held, self._cost, region, n_regions, core)
         self._region = region
         self._held = np.zeros(n_pairs, dtype=bool)
         self._held[held] = True
@@ -420,11 +422,12 @@ class TransportLP:
                 continue  # w times an infinite bound: this sign proves nothing
             z = self._matrix_t @ w
             held = self._column_pair
-            cols = float(np.maximum(z[held] * column_ub[held], 0.0).sum())
+            reach = z[held] * column_ub[held]
+            cols = float(np.maximum(reach, 0.0).sum())
             if self.unserved:  # z_j of the unserved column of region j is w_j
                 cols += float(np.maximum(w[: self.n_regions], 0.0).sum())
             margin = float(rows.sum()) - cols
-            scale = float(np.abs(rows).sum()) + float(np.abs(z[held] * column_ub[held]).sum())
+            scale = float(np.abs(rows).sum()) + float(np.abs(reach).sum())
             if margin <= FARKAS_TOLERANCE * max(scale, 1.0):
                 continue  # not a proof for the held LP under this sign
             gain = z[waiting] * self.col_ub[waiting]
@@ -444,12 +447,8 @@ class TransportLP:
         if not short.any():
             return np.empty(0, dtype=np.int64)
         pairs = np.flatnonzero(at_open & short[self._region])
-        order = pairs[np.lexsort((self._cost[pairs], self._region[pairs]))]
-        region = self._region[order]
-        start = np.searchsorted(region, np.arange(self.n_regions))
-        rank = np.arange(order.size) - start[region]
-        chosen = order[rank < OPEN_CORE]
-        return np.sort(chosen[~self._held[chosen]])
+        chosen = _best_per_region(pairs, self._cost[pairs], self._region, self.n_regions, OPEN_CORE)
+        return chosen[~self._held[chosen]]
 
     def _negative_pairs(self, open_sites: np.ndarray) -> np.ndarray:
         """Pairs not held, at open sites, whose reduced cost at the row duals is negative."""
@@ -463,11 +462,9 @@ class TransportLP:
             return joining
         # the first duals of a held LP far from the optimum price in much too much: take
         # only the most negative few of each region per round
-        order = joining[np.lexsort((reduced[joining], self._region[joining]))]
-        region = self._region[order]
-        start = np.searchsorted(region, np.arange(self.n_regions))
-        rank = np.arange(order.size) - start[region]
-        return np.sort(order[rank < PRICED_PER_REGION])
+        return _best_per_region(
+            joining, reduced[joining], self._region, self.n_regions, PRICED_PER_REGION
+        )
 
     def _hold(self, pairs: np.ndarray) -> None:
         """Add ``pairs`` (at open sites) to HiGHS's columns; the basis stays warm."""
@@ -505,13 +502,13 @@ class TransportLP:
         return np.concatenate([pairs, col[start : start + self.n_regions]])
 
 
-def _core_pairs(
-    region: np.ndarray, cost: np.ndarray, n_regions: int, core: int | None
+def _best_per_region(
+    pairs: np.ndarray, key: np.ndarray, region: np.ndarray, n_regions: int, k: int
 ) -> np.ndarray:
-    """The ``core`` cheapest pairs of each region (every pair when ``core`` is None)."""
-    if core is None:
-        return np.arange(region.size)
-    order = np.lexsort((cost, region))
-    start = np.searchsorted(region[order], np.arange(n_regions))
-    rank = np.arange(order.size) - np.repeat(start, np.diff(np.r_[start, order.size]))
-    return np.sort(order[rank < core])
+    """The ``k`` pairs of smallest ``key`` (aligned with ``pairs``) of each region among
+    ``pairs``, sorted by index; ``region`` maps every pair to its region."""
+    order = np.lexsort((key, region[pairs]))
+    chosen = pairs[order]
+    grouped = region[chosen]
+    rank = np.arange(chosen.size) - np.searchsorted(grouped, np.arange(n_regions))[grouped]
+    return np.sort(chosen[rank < k])
